@@ -1,0 +1,1 @@
+"""Connectors: enumerate items of a source and read them as text or Arrow batches."""

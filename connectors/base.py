@@ -1,0 +1,215 @@
+"""The small core every connector implements.
+
+A connector is built from configuration only (a URL plus options) and connects
+lazily, so it pickles across process boundaries.  It enumerates items, splits an
+item into work units, and reads a unit as text chunks or Arrow record batches.
+Problems with one item are *values* (:class:`ItemProblem`), never exceptions;
+only a fatal source error (unreachable server, corrupt database, missing root)
+raises :class:`SourceError`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pyarrow as pa
+
+Severity = Literal["note", "skipped", "failed"]
+
+
+class SourceError(Exception):
+    """A whole source cannot be scanned (missing root, corrupt database, ...).
+
+    The message is one line, names the location and carries no personal data.
+    """
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A stable reference to one scannable item of a source.
+
+    ``item_id`` is the path relative to the source root for files, the table
+    name for databases.  ``fingerprint`` changes whenever the content may have
+    changed (mtime+size, ETag, table statistics) and drives incremental scans.
+    ``fmt`` names the reader: text, csv, tsv, json, jsonl, parquet, table.
+    ``compression`` is "gzip" or None.
+    """
+
+    source: str
+    item_id: str
+    fmt: str
+    size: int
+    fingerprint: str
+    compression: str | None = None
+    mtime: float | None = None
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """A slice of one item that one worker scans.
+
+    ``start``/``stop`` are interpreted by the connector: byte offsets for
+    line-oriented files, row-group indices for Parquet, key ranges for tables.
+    ``None`` means the whole item.
+    """
+
+    item: ItemRef
+    part: int = 0
+    parts: int = 1
+    start: int | None = None
+    stop: int | None = None
+
+    @property
+    def unit_id(self) -> str:
+        return f"{self.item.source}\x1f{self.item.item_id}\x1f{self.part}"
+
+    @property
+    def size(self) -> int:
+        if self.start is not None and self.stop is not None and self.item.fmt not in ("parquet", "table"):
+            return max(0, self.stop - self.start)
+        return self.item.size // max(1, self.parts)
+
+
+@dataclass(frozen=True)
+class ItemProblem:
+    """Something wrong with one item, reported as a value.
+
+    ``note`` is informational (e.g. a legacy-encoding fallback), ``skipped``
+    means the item was deliberately not scanned (binary, unsupported format,
+    empty), ``failed`` means reading it went wrong (truncated, corrupt,
+    permission denied).  ``reason`` is one line naming the problem, never
+    personal data.
+    """
+
+    item_id: str
+    severity: Severity
+    reason: str
+    source: str = ""
+    size: int = 0
+
+
+@dataclass
+class TextChunk:
+    """Consecutive lines of a text item.
+
+    ``lines[i]`` is line number ``first_line + i`` (1-based) of the item, with
+    the newline stripped.  ``field`` is set when the text comes from inside a
+    structured item (e.g. an e-mail body later), else None.
+    """
+
+    lines: list[str]
+    first_line: int
+    field: str | None = None
+
+    def locator(self, index: int) -> dict[str, Any]:
+        return {"line": self.first_line + index}
+
+
+@dataclass
+class TableBatch:
+    """Rows of a table-shaped item as an Arrow record batch.
+
+    Each column is a field.  The locator of row ``i`` is, in order of
+    preference: ``row_locators[i]`` when given (e.g. JSON paths), the values of
+    ``key_columns`` as ``{key_kind: {col: value}}`` (``key_kind`` is
+    "primary_key"; for a rowid it is "rowid" and the value is bare), or the
+    1-based data row number ``{"row": first_row + i}``.
+    Columns listed in ``hidden_columns`` serve only as locators and are not
+    scanned (e.g. an added rowid).
+    """
+
+    batch: pa.RecordBatch
+    first_row: int | None = None
+    key_columns: tuple[str, ...] = ()
+    key_kind: str = "primary_key"
+    row_locators: list[dict[str, Any]] | None = None
+    hidden_columns: tuple[str, ...] = ()
+    key_note: str | None = None
+    _key_values: list[list[Any]] | None = field(default=None, repr=False)
+
+    def scan_columns(self) -> list[str]:
+        return [n for n in self.batch.schema.names if n not in self.hidden_columns]
+
+    def locator(self, index: int) -> dict[str, Any]:
+        if self.row_locators is not None:
+            return self.row_locators[index]
+        if self.key_columns:
+            if self._key_values is None:
+                self._key_values = [self.batch.column(c).to_pylist() for c in self.key_columns]
+            values = [_jsonable(col[index]) for col in self._key_values]
+            if self.key_kind == "rowid":
+                return {"rowid": values[0]}
+            return {self.key_kind: dict(zip(self.key_columns, values, strict=True))}
+        assert self.first_row is not None, "TableBatch needs first_row, key_columns or row_locators"
+        return {"row": self.first_row + index}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def locator_json(locator: dict[str, Any]) -> str:
+    """Canonical JSON text of a locator (sorted keys, compact) for the index."""
+    return json.dumps(locator, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+ReadResult = TextChunk | TableBatch | ItemProblem
+
+
+class Connector(ABC):
+    """Base class of all connectors.
+
+    Subclasses take configuration in ``__init__`` and must not open
+    connections there; they connect on first use and drop connections when
+    pickled (see ``__getstate__``).
+    """
+
+    #: URL schemes this connector handles, e.g. ("file",) or ("sqlite",)
+    schemes: tuple[str, ...] = ()
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.url = url
+        self.options = options
+
+    @property
+    @abstractmethod
+    def source(self) -> str:
+        """Display/identity string of the source, with no credentials."""
+
+    @abstractmethod
+    def enumerate(self) -> Iterator[ItemRef | ItemProblem]:
+        """All items of the source, plus problems met while listing.
+
+        Raises SourceError only when the source as a whole is unusable.
+        """
+
+    def plan(self, item: ItemRef, unit_bytes: int) -> list[WorkUnit]:
+        """Split an item into work units of roughly ``unit_bytes``; default one."""
+        return [WorkUnit(item)]
+
+    @abstractmethod
+    def read(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        """Read one unit as TextChunks or TableBatches.
+
+        A problem while reading is yielded as an ItemProblem (and reading of
+        that unit stops if it is severity "failed"); it is not raised.
+        """
+
+    def close(self) -> None:
+        """Release connections; the connector stays usable (reconnects lazily)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in list(state):
+            if key.startswith("_conn"):
+                state[key] = None
+        return state

@@ -1,0 +1,1 @@
+"""Detectors: find, validate, normalise and mask personal data in text and tables."""

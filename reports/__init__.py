@@ -1,0 +1,1 @@
+"""Reports: functions over the subject index, with separate renderers."""
