@@ -153,3 +153,25 @@ def mask_middle(value: str, keep_start: int = 1, keep_end: int = 1, fill: str = 
         else:
             out.append(token[:keep_start] + fill * (len(token) - keep_start - keep_end) + token[len(token) - keep_end :])
     return "".join(out)
+
+
+#: Columnar form of matches, as returned by the detection engine for a batch of
+#: texts or a table: ``row`` indexes the text / table row, ``field`` is the
+#: column or JSON path (null for plain text).  Raw values live only in
+#: ``normalised`` and never leave the worker.
+def match_schema():  # function so importing this module does not import pyarrow eagerly
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("row", pa.int64()),
+            ("field", pa.string()),
+            ("entity_type", pa.string()),
+            ("start", pa.int32()),
+            ("end", pa.int32()),
+            ("score", pa.float32()),
+            ("detector", pa.string()),
+            ("normalised", pa.string()),
+            ("preview", pa.string()),
+        ]
+    )
