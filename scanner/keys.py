@@ -1,0 +1,81 @@
+"""The HMAC key that turns identifiers into subject keys.
+
+The key never lives inside the index: it comes from ``PIISCAN_HMAC_KEY`` (hex)
+or a key file (default ``~/.config/piiscan/hmac.key``) created with mode 0600 on
+first use.  Whoever holds the index but not the key cannot test guesses of
+e-mail addresses against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+KEY_ENV = "PIISCAN_HMAC_KEY"
+KEY_FILE_ENV = "PIISCAN_KEY_FILE"
+KEY_BYTES = 32
+
+
+class HmacKeyError(Exception):
+    """The key is missing, malformed or unreadable (one-line message)."""
+
+
+def default_key_file() -> Path:
+    if os.environ.get(KEY_FILE_ENV):
+        return Path(os.environ[KEY_FILE_ENV])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "piiscan" / "hmac.key"
+
+
+def load_key(key_file: Path | None = None, create: bool = True) -> bytes:
+    """Return the key from the environment or the key file, creating the file if asked."""
+    env = os.environ.get(KEY_ENV)
+    if env:
+        try:
+            key = bytes.fromhex(env.strip())
+        except ValueError as exc:
+            raise HmacKeyError(f"{KEY_ENV} must be hex (64 hex digits)") from exc
+        if len(key) < 16:
+            raise HmacKeyError(f"{KEY_ENV} is too short: at least 16 bytes (32 hex digits)")
+        return key
+    path = key_file or default_key_file()
+    if path.exists():
+        try:
+            text = path.read_text().strip()
+            key = bytes.fromhex(text)
+        except (OSError, ValueError) as exc:
+            raise HmacKeyError(f"{path}: cannot read HMAC key ({type(exc).__name__})") from exc
+        if len(key) < 16:
+            raise HmacKeyError(f"{path}: HMAC key too short")
+        return key
+    if not create:
+        raise HmacKeyError(f"{path}: no HMAC key (set {KEY_ENV} or pass --key-file)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex() + "\n")
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """A public fingerprint of the key, stored in the index to detect a wrong key."""
+    return hmac.new(key, b"piiscan key id v1", hashlib.sha256).hexdigest()[:16]
+
+
+class SubjectHasher:
+    """Keyed hashes of normalised identifiers: the subject keys of the index."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def subject_key(self, entity_type: str, normalised: str) -> str:
+        message = f"{entity_type}\x1f{normalised}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def token(self, purpose: str, value: str) -> str:
+        """Keyed hash of a non-identifier value (e.g. an item path holding PII)."""
+        return hmac.new(self._key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()[:32]

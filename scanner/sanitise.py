@@ -1,0 +1,42 @@
+"""Keep personal data out of paths, field names, locators and messages.
+
+Item paths, column names, JSON keys and error messages can themselves hold
+identifiers ("exports/alice@example.com.csv").  Before any such string is
+stored or logged it passes through :class:`Sanitiser`, which masks every
+identifier the (cheap, regex-based) identifier detectors find in it.
+"""
+
+from __future__ import annotations
+
+from detectors.settings import DetectorSettings
+
+_CACHE_LIMIT = 100_000
+
+
+class Sanitiser:
+    def __init__(self, settings: DetectorSettings) -> None:
+        from detectors.identifiers import build_identifier_detectors
+
+        self._detectors = build_identifier_detectors(settings)
+        self._cache: dict[str, tuple[str, bool]] = {}
+
+    def mask(self, text: str) -> tuple[str, bool]:
+        """Return ``(masked text, whether anything was masked)``."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        spans: list[tuple[int, int, str]] = []
+        for detector in self._detectors:
+            for match in detector.find(text):
+                if not any(s < match.end and match.start < e for s, e, _ in spans):
+                    spans.append((match.start, match.end, match.preview))
+        out = text
+        for start, end, preview in sorted(spans, reverse=True):
+            out = out[:start] + preview + out[end:]
+        result = (out, bool(spans))
+        if len(self._cache) < _CACHE_LIMIT:
+            self._cache[text] = result
+        return result
+
+    def __call__(self, text: str) -> str:
+        return self.mask(text)[0]

@@ -1,0 +1,250 @@
+"""Worker side of a scan: one top-level function per work unit.
+
+Worker processes are set up once by :func:`init_worker` (detectors, NLP model,
+connectors, HMAC key) and then run :func:`scan_unit` on many units.  A unit's
+matches are turned into index rows here — subject keys are keyed hashes and
+only masked previews travel back to the parent, so raw personal data never
+leaves the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyarrow as pa
+
+from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
+from detectors.settings import DetectorSettings
+from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA
+from scanner.keys import SubjectHasher
+from scanner.sanitise import Sanitiser
+
+log = logging.getLogger("piiscan.worker")
+
+
+@dataclass
+class UnitResult:
+    """What a worker sends back for one unit: index rows and problems, no raw values."""
+
+    unit_id: str
+    source: str
+    item_id: str
+    part: int
+    occurrences: pa.Table
+    links: pa.Table
+    problems: list[ItemProblem] = field(default_factory=list)
+    bytes_scanned: int = 0
+    records: int = 0
+    elapsed: float = 0.0
+    error: str | None = None
+
+
+class UnitScanner:
+    """Scans units with one engine, one hasher and a set of connectors (per process)."""
+
+    def __init__(
+        self,
+        connectors: dict[str, Connector],
+        settings: DetectorSettings,
+        key: bytes,
+        scan_id: str = "",
+        engine_factory: Callable[[DetectorSettings], Any] | None = None,
+    ) -> None:
+        from detectors.engine import DetectionEngine
+        from detectors.identifiers import LINKABLE_ENTITIES
+
+        self.connectors = connectors
+        self.scan_id = scan_id
+        self.settings = settings
+        self.engine = (engine_factory or DetectionEngine)(settings)
+        self.hasher = SubjectHasher(key)
+        self.linkable = frozenset(LINKABLE_ENTITIES)
+        self._sanitiser = Sanitiser(settings)
+        self._versions = self.engine.detector_versions()
+
+    def sanitise(self, text: str) -> tuple[str, bool]:
+        return self._sanitiser.mask(text)
+
+    def _safe_locator(self, locator: dict[str, Any]) -> str:
+        """Locator JSON with any string value holding an identifier replaced by a keyed token."""
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, str):
+                masked, changed = self.sanitise(value)
+                return {"masked": masked, "token": self.hasher.token("locator", value)} if changed else value
+            return value
+
+        return locator_json(clean(locator))
+
+    # -- scanning -----------------------------------------------------------
+    def scan(self, unit: WorkUnit) -> UnitResult:
+        started = time.perf_counter()
+        item = unit.item
+        connector = self.connectors[item.source]
+        item_label, item_changed = self.sanitise(item.item_id)
+        item_key = self.hasher.token("item", item.item_id)
+        occ_parts: list[pa.Table] = []
+        link_parts: list[pa.Table] = []
+        problems: list[ItemProblem] = []
+        records = 0
+        context = {
+            "source": item.source,
+            "item": item_label,
+            "item_key": item_key,
+            "fingerprint": item.fingerprint,
+        }
+        try:
+            for chunk in connector.read(unit):
+                if isinstance(chunk, ItemProblem):
+                    problems.append(chunk)
+                    if chunk.severity == "failed":
+                        break
+                    continue
+                if isinstance(chunk, TextChunk):
+                    matches = self.engine.detect_texts(chunk.lines, field=chunk.field)
+                    records += len(chunk.lines)
+                elif isinstance(chunk, TableBatch):
+                    columns = chunk.scan_columns()
+                    matches = self.engine.detect_table(chunk.batch, columns, plan_key=(item.source, item.item_id))
+                    records += chunk.batch.num_rows
+                else:  # pragma: no cover - connector contract violation
+                    raise TypeError(f"connector yielded {type(chunk).__name__}")
+                if matches.num_rows:
+                    occ, links = self._rows(matches, chunk, context)
+                    occ_parts.append(occ)
+                    if links.num_rows:
+                        link_parts.append(links)
+        except Exception as exc:  # a bug or unexpected library error: fail this unit, keep the scan going
+            log.debug("unit %s failed", unit.unit_id, exc_info=True)
+            problems.append(
+                ItemProblem(item_label, "failed", f"{type(exc).__name__} while scanning: {_one_line(exc)}", item.source)
+            )
+        problems = [replace(p, item_id=item_label, reason=self.sanitise(p.reason)[0]) for p in problems]
+        if item_changed:
+            problems.append(
+                ItemProblem(item_label, "note", "item path holds personal data; stored masked", item.source)
+            )
+        return UnitResult(
+            unit_id=unit.unit_id,
+            source=item.source,
+            item_id=item.item_id,
+            part=unit.part,
+            occurrences=pa.concat_tables(occ_parts) if occ_parts else OCCURRENCE_SCHEMA.empty_table(),
+            links=pa.concat_tables(link_parts) if link_parts else LINK_SCHEMA.empty_table(),
+            problems=problems,
+            bytes_scanned=unit.size,
+            records=records,
+            elapsed=time.perf_counter() - started,
+        )
+
+    def _rows(self, matches: pa.Table, chunk: TextChunk | TableBatch, ctx: dict[str, str]) -> tuple[pa.Table, pa.Table]:
+        cols = matches.to_pydict()
+        n = matches.num_rows
+        locators: dict[int, str] = {}
+        keys: list[str] = []
+        hashed: dict[tuple[str, str], str] = {}
+        fields: list[str | None] = []
+        for i in range(n):
+            row = cols["row"][i]
+            if row not in locators:
+                locators[row] = self._safe_locator(chunk.locator(row))
+            pair = (cols["entity_type"][i], cols["normalised"][i])
+            key = hashed.get(pair)
+            if key is None:
+                key = hashed[pair] = self.hasher.subject_key(*pair)
+            keys.append(key)
+            fld = cols["field"][i] if cols["field"][i] is not None else getattr(chunk, "field", None)
+            fields.append(self.sanitise(fld)[0] if fld else None)
+        record_keys = [
+            self.hasher.token("record", f"{ctx['source']}\x1f{ctx['item_key']}\x1f{locators[r]}") for r in cols["row"]
+        ]
+        occ = pa.table(
+            {
+                "subject_key": keys,
+                "entity_type": cols["entity_type"],
+                "source": [ctx["source"]] * n,
+                "item": [ctx["item"]] * n,
+                "item_key": [ctx["item_key"]] * n,
+                "locator": [locators[r] for r in cols["row"]],
+                "field": fields,
+                "span_start": cols["start"],
+                "span_end": cols["end"],
+                "detector": cols["detector"],
+                "detector_version": [self._versions.get(d, "") for d in cols["detector"]],
+                "score": cols["score"],
+                "preview": cols["preview"],
+                "record_key": record_keys,
+                "scan_id": [self.scan_id] * n,
+                "fingerprint": [ctx["fingerprint"]] * n,
+            },
+            schema=OCCURRENCE_SCHEMA,
+        )
+        return occ, self._links(cols, keys, locators, ctx)
+
+    def _links(self, cols: dict[str, list], keys: list[str], locators: dict[int, str], ctx: dict[str, str]) -> pa.Table:
+        """Pairs of distinct linkable identifiers that share a record (row, object, line)."""
+        by_record: dict[int, dict[str, tuple[str, str]]] = {}
+        for i, row in enumerate(cols["row"]):
+            entity = cols["entity_type"][i]
+            if entity in self.linkable:
+                by_record.setdefault(row, {})[keys[i]] = (entity, cols["preview"][i])
+        out: dict[str, list] = {name: [] for name in LINK_SCHEMA.names}
+        for row, idents in by_record.items():
+            if len(idents) < 2:
+                continue
+            for key_a, (entity_a, _) in idents.items():
+                for key_b, (entity_b, preview_b) in idents.items():
+                    if key_a == key_b:
+                        continue
+                    out["subject_key"].append(key_a)
+                    out["linked_key"].append(key_b)
+                    out["entity_type"].append(entity_a)
+                    out["linked_entity_type"].append(entity_b)
+                    out["linked_preview"].append(preview_b)
+                    out["source"].append(ctx["source"])
+                    out["item"].append(ctx["item"])
+                    out["locator"].append(locators[row])
+                    out["scan_id"].append(self.scan_id)
+        return pa.table(out, schema=LINK_SCHEMA)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text[:200]
+
+
+# -- process-pool plumbing (top-level so it pickles) ------------------------
+_scanner: UnitScanner | None = None
+_init_error: str | None = None
+
+
+class WorkerSetupError(Exception):
+    """Detectors could not be built in a worker (e.g. the spaCy model is missing)."""
+
+
+def init_worker(connectors: dict[str, Connector], settings: dict[str, Any], key: bytes, scan_id: str) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent handles it) and build heavy objects once.
+
+    A failure is remembered, not raised: a raising initializer only shows up
+    as an anonymous broken pool, while this way every task reports the cause.
+    """
+    global _scanner, _init_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _scanner = UnitScanner(connectors, DetectorSettings.from_dict(settings), key, scan_id)
+    except Exception as exc:
+        _init_error = f"cannot set up detectors: {_one_line(exc) or type(exc).__name__}"
+
+
+def scan_unit(unit: WorkUnit) -> UnitResult:
+    """Pool task: scan one unit with this process's scanner."""
+    if _scanner is None:
+        raise WorkerSetupError(_init_error or "worker was not initialised")
+    return _scanner.scan(unit)
