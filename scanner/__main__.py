@@ -1,0 +1,7 @@
+"""``python -m scanner`` runs the piiscan command line."""
+
+import sys
+
+from scanner.cli import main
+
+sys.exit(main())

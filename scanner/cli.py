@@ -1,0 +1,259 @@
+"""The ``piiscan`` command line: scan, lookup, detect, compact.
+
+Exit codes: 0 success, 1 the operation failed, 2 usage error.  Errors are one
+line on stderr naming the location; no personal data is ever printed in them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.config import ConfigError, ScanConfig, load_config
+
+log = logging.getLogger("piiscan")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments discovered after parsing (exit code 2)."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="config file (default: ./piiscan.toml if present)")
+    parser.add_argument("--index", type=Path, help="index directory (default: ./.piiscan)")
+    parser.add_argument(
+        "--key-file", type=Path, help="HMAC key file (default: $PIISCAN_HMAC_KEY or ~/.config/piiscan/hmac.key)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", default=None, help="no progress bar, errors only")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("--region", dest="default_region", help="default region for national phone numbers (e.g. GB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="piiscan", description="Find personal data across files and databases and index it per data subject."
+    )
+    parser.add_argument("--version", action="version", version=f"piiscan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    scan = sub.add_parser("scan", help="scan sources into the index")
+    scan.add_argument("sources", nargs="*", help="path, file://..., or sqlite:///path.db (default: config 'sources')")
+    scan.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
+    scan.add_argument("--unit-mb", type=float, help="split items larger than this into work units (default 32)")
+    scan.add_argument("--include", action="append", help="only items whose path matches this glob (repeatable)")
+    scan.add_argument("--exclude", action="append", help="skip items whose path matches this glob (repeatable)")
+    scan.add_argument("--follow-symlinks", action="store_true", default=None, help="follow symlinks out of the root")
+    scan.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="skip PERSON/LOCATION NER")
+    scan.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
+    _common(scan)
+
+    lookup = sub.add_parser("lookup", help="every location holding one data subject's data")
+    lookup.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
+    lookup.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
+    lookup.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
+    lookup.add_argument("--linked", action="store_true", help="also follow identifiers seen in the same records")
+    lookup.add_argument("--format", choices=["table", "json"], default="table")
+    _common(lookup)
+
+    detect = sub.add_parser("detect", help="run the detectors on text without indexing it")
+    detect.add_argument("input", nargs="?", default="-", help="text file, or - for stdin")
+    detect.add_argument("--jsonl", action="store_true", help="input is JSON lines with 'id' and 'text'")
+    detect.add_argument("--format", choices=["json", "table"], default="json", help="JSON lines (default) or a table")
+    detect.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="identifiers only")
+    _common(detect)
+
+    compact = sub.add_parser("compact", help="merge index segments and drop superseded entries")
+    _common(compact)
+    return parser
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING
+    if args.quiet:
+        level = logging.ERROR
+    if args.verbose == 1:
+        level = logging.INFO
+    elif args.verbose >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="piiscan: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("presidio-analyzer", "presidio_analyzer"):
+        logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
+
+
+def _config(args: argparse.Namespace) -> ScanConfig:
+    overrides: dict[str, Any] = {
+        "index": args.index,
+        "key_file": args.key_file,
+        "quiet": args.quiet,
+        "detectors.default_region": args.default_region,
+    }
+    if args.command == "scan":
+        overrides |= {
+            "workers": args.workers,
+            "unit_mb": args.unit_mb,
+            "include": args.include,
+            "exclude": args.exclude,
+            "follow_symlinks": args.follow_symlinks,
+            "detectors.ner": args.ner,
+        }
+    if args.command == "detect":
+        overrides["detectors.ner"] = args.ner
+    return load_config(args.config, overrides)
+
+
+def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
+    import multiprocessing_logging
+
+    from reports.render import render_json, render_scan_summary
+    from scanner.keys import load_key
+    from scanner.runner import run_scan, summary_dict
+
+    sources = args.sources or list(config.sources)
+    if not sources:
+        raise UsageError("no sources: give paths/URLs or set 'sources' in the config file")
+    key = load_key(config.key_file)
+    multiprocessing_logging.install_mp_handler()
+    summary = run_scan(config, key, sources)
+    data = summary_dict(summary)
+    print(render_json(data) if args.format == "json" else render_scan_summary(data))
+    if summary.status == "interrupted":
+        return 130
+    if summary.source_errors or (summary.items_scanned == 0 and summary.items_failed):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _queries(args: argparse.Namespace, config: ScanConfig):
+    from detectors.base import mask_middle
+    from detectors.identifiers import normalise_value
+    from reports.lookup import Query
+
+    wanted = [("EMAIL_ADDRESS", v) for v in args.email] + [("PHONE_NUMBER", v) for v in args.phone]
+    for spec in args.value:
+        entity, sep, value = spec.partition("=")
+        if not sep or not entity or not value:
+            raise UsageError(f"--value expects TYPE=VALUE, got '{entity}...'")
+        wanted.append((entity.strip().upper(), value))
+    if not wanted:
+        raise UsageError("lookup needs --email, --phone or --value TYPE=VALUE")
+    queries = []
+    for entity, value in wanted:
+        normalised = normalise_value(entity, value, config.detectors)
+        if normalised is None:
+            raise UsageError(f"not a valid {entity} value (phone region {config.detectors.default_region})")
+        queries.append(Query(entity, normalised, mask_middle(normalised)))
+    return queries
+
+
+def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.lookup import lookup
+    from reports.render import render_json, render_lookup_table
+    from scanner.index import open_index
+    from scanner.keys import SubjectHasher, load_key
+
+    queries = _queries(args, config)
+    index = open_index(config.index)
+    key = load_key(config.key_file, create=False)
+    index.check_key(key)
+    result = lookup(index, SubjectHasher(key), queries, linked=args.linked).to_dict()
+    print(render_json(result) if args.format == "json" else render_lookup_table(result))
+    return EXIT_OK
+
+
+def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
+    if args.input == "-":
+        raw = sys.stdin.read()
+        name = "-"
+    else:
+        path = Path(args.input)
+        try:
+            raw = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise OSError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from exc
+        name = path.name
+    if not args.jsonl:
+        return [(name, raw)]
+    docs = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            docs.append((str(obj["id"]), str(obj["text"])))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{name}: line {number}: expected a JSON object with 'id' and 'text'") from exc
+    return docs
+
+
+def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
+    from detectors.engine import DetectionEngine
+    from reports.render import render_table
+
+    docs = _read_detect_input(args)
+    engine = DetectionEngine(config.detectors)
+    out_rows = []
+    batch = 256
+    for offset in range(0, len(docs), batch):
+        chunk = docs[offset : offset + batch]
+        matches = engine.detect_texts([text for _, text in chunk]).to_pylist()
+        for match in sorted(matches, key=lambda m: (m["row"], m["start"], m["end"])):
+            row = {
+                "id": chunk[match["row"]][0],
+                "entity_type": match["entity_type"],
+                "start": match["start"],
+                "end": match["end"],
+                "score": round(float(match["score"]), 3),
+                "detector": match["detector"],
+            }
+            if args.format == "json":
+                sys.stdout.write(json.dumps(row) + "\n")
+            else:
+                out_rows.append(row)
+    if args.format == "table":
+        print(
+            render_table(out_rows, [(k, k.upper()) for k in ("id", "entity_type", "start", "end", "score", "detector")])
+        )
+    return EXIT_OK
+
+
+def cmd_compact(args: argparse.Namespace, config: ScanConfig) -> int:
+    from scanner.index import compact, open_index
+
+    stats = compact(open_index(config.index))
+    print(f"compacted {config.index}: kept {stats['kept']} occurrences, dropped {stats['dropped']} superseded")
+    return EXIT_OK
+
+
+COMMANDS = {"scan": cmd_scan, "lookup": cmd_lookup, "detect": cmd_detect, "compact": cmd_compact}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scanner.index import IndexLayoutError
+    from scanner.keys import HmacKeyError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args)
+    try:
+        config = _config(args)
+        return COMMANDS[args.command](args, config)
+    except UsageError as exc:
+        print(f"piiscan {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ConfigError, HmacKeyError, IndexLayoutError, OSError) as exc:
+        print(f"piiscan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("piiscan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
