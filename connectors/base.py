@@ -204,7 +204,7 @@ class Connector(ABC):
         that unit stops if it is severity "failed"); it is not raised.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Release connections; the connector stays usable (reconnects lazily)."""
 
     def __getstate__(self) -> dict[str, Any]:

@@ -1,0 +1,339 @@
+"""Base for file-like sources (local disk now; S3 and SMB later).
+
+A subclass implements a small core, as fsspec backends do: ``_walk`` lists
+files (relative path, size, mtime, fingerprint) and ``_open`` opens one as a
+seekable binary file.  This base does the rest the same way for every
+backend: include/exclude patterns, format detection, work-unit planning and
+reading through :mod:`connectors.formats`.
+
+Work units: uncompressed text/csv/tsv/jsonl bigger than ``unit_bytes`` are
+split into byte ranges that start right after a newline; Parquet is split by
+row groups; gzip and whole JSON documents are one unit.  Line and row
+numbers stay absolute: a unit counts the newlines before its start (a
+sequential read of the bytes before it, cheap next to detection).  CSV row
+numbers count lines, so they are exact unless quoted values contain
+newlines (a split point inside such a value also breaks that unit's parse).
+
+SQLite databases inside the tree (by magic bytes, for .sqlite/.sqlite3/.db and
+files without an extension) are listed with fmt "sqlite" so that the caller can
+scan them as ``sqlite://`` sources; reading one here only says so.
+
+Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
+entirely as cp1252 (bytes cp1252 leaves undefined as latin-1) with one note,
+so a unit is never decoded two ways.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import io
+import itertools
+import shutil
+import tempfile
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
+
+from connectors.base import Connector, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
+from connectors.formats.common import (
+    BLOCK_BYTES,
+    BOM,
+    CP1252_NOTE,
+    READ_ERRORS,
+    SNIFF_BYTES,
+    UTF8,
+    RangeStream,
+    ShortReads,
+    count_newlines,
+    failure_reason,
+    find_newline,
+    looks_like_utf8_text,
+    read_head,
+    skip_bytes,
+    sniff_encoding,
+)
+from connectors.formats.delimited import DELIMITERS, read_delimited, read_header
+from connectors.formats.jsondoc import read_json
+from connectors.formats.jsonl import read_jsonl
+from connectors.formats.parquet import read_parquet, row_group_sizes
+from connectors.formats.text import read_text
+from connectors.globs import prune_directory, selected
+from connectors.registry import SQLITE_MAGIC, SQLITE_SUFFIXES
+
+EXTENSIONS = {
+    ".txt": "text",
+    ".log": "text",
+    ".md": "text",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
+LINE_FORMATS = frozenset({"text", "csv", "tsv", "jsonl"})  # splittable at newlines
+SQLITE = "sqlite"  # a database file: listed so the caller can scan it as a sqlite:// source
+_SPOOL_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One file found by ``_walk``; ``path`` is relative, POSIX-style, and becomes the item id."""
+
+    path: str
+    size: int
+    mtime: float
+    fingerprint: str
+
+
+def guess_format(path: str) -> tuple[str | None, str | None, str]:
+    """(fmt, compression, extension) from the name, case-insensitively.
+
+    ``fmt`` is None for an unsupported extension and "" when there is none
+    (the content is sniffed).
+    """
+    name = PurePosixPath(path.lower())
+    compression = None
+    extension = name.suffix
+    if extension == ".gz":
+        compression, name = "gzip", PurePosixPath(name.stem)
+        extension = name.suffix + ".gz"
+        if not name.suffix:
+            return None, compression, extension
+    if not name.suffix:
+        return "", None, ""
+    return EXTENSIONS.get(name.suffix), compression, extension
+
+
+def _patterns(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+class FileConnector(Connector):
+    """Formats, planning and reading for any source of files; see the module doc.
+
+    Options: ``include`` / ``exclude`` — glob patterns (see :mod:`connectors.globs`).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        include: str | Sequence[str] | None = None,
+        exclude: str | Sequence[str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(url, include=include, exclude=exclude, **options)
+        self.include = _patterns(include)
+        self.exclude = _patterns(exclude)
+
+    # -- the core a backend implements -------------------------------------
+
+    @abstractmethod
+    def _walk(self) -> Iterator[FileInfo | ItemProblem]:
+        """Every file under the root, plus problems met while listing."""
+
+    @abstractmethod
+    def _open(self, rel_path: str) -> BinaryIO:
+        """A seekable binary file for ``rel_path`` (an item id from ``_walk``)."""
+
+    def _prune(self, rel_dir: str) -> bool:
+        """Whether a backend should not descend into ``rel_dir`` (excluded)."""
+        return prune_directory(rel_dir, self.exclude)
+
+    # -- enumerate ----------------------------------------------------------
+
+    def enumerate(self) -> Iterator[ItemRef | ItemProblem]:
+        for entry in self._walk():
+            if isinstance(entry, ItemProblem):
+                if not selected(entry.item_id, (), self.exclude):
+                    continue
+                yield dataclasses.replace(entry, source=entry.source or self.source)
+            elif selected(entry.path, self.include, self.exclude):
+                yield self._classify(entry)
+
+    def _classify(self, info: FileInfo) -> ItemRef | ItemProblem:
+        fmt, compression, extension = guess_format(info.path)
+        maybe_sqlite = fmt is None and compression is None and extension in SQLITE_SUFFIXES
+        if info.size and (fmt == "" or maybe_sqlite):
+            sniffed = self._sniff(info, text=fmt == "")
+            if isinstance(sniffed, ItemProblem):
+                return sniffed
+            fmt = sniffed
+        if fmt is None:
+            return self._file_problem(info, "skipped", f"unsupported format {extension}")
+        if info.size == 0:
+            return self._file_problem(info, "skipped", "empty file")
+        return ItemRef(
+            source=self.source,
+            item_id=info.path,
+            fmt=fmt,
+            size=info.size,
+            fingerprint=info.fingerprint,
+            compression=compression,
+            mtime=info.mtime,
+        )
+
+    def _sniff(self, info: FileInfo, text: bool) -> str | ItemProblem | None:
+        """SQLITE by its magic bytes; if ``text`` is allowed, "text" when the first 8 KiB
+        have no NUL byte and are valid UTF-8.  None: neither."""
+        try:
+            with self._open(info.path) as stream:
+                head = read_head(stream, SNIFF_BYTES)
+        except READ_ERRORS as exc:
+            return self._file_problem(info, "failed", failure_reason(exc))
+        if head.startswith(SQLITE_MAGIC):
+            return SQLITE
+        if not text:
+            return None
+        if b"\0" in head:
+            return self._file_problem(info, "skipped", "binary content")
+        if looks_like_utf8_text(head, complete=len(head) >= info.size):
+            return "text"
+        return self._file_problem(info, "skipped", "unsupported format (no extension, not UTF-8 text)")
+
+    def _file_problem(self, info: FileInfo, severity: Severity, reason: str) -> ItemProblem:
+        return ItemProblem(info.path, severity, reason, source=self.source, size=info.size)
+
+    # -- plan -----------------------------------------------------------------
+
+    def plan(self, item: ItemRef, unit_bytes: int) -> list[WorkUnit]:
+        unit_bytes = max(1, unit_bytes)
+        if item.compression or item.size <= unit_bytes or item.fmt not in LINE_FORMATS | {"parquet"}:
+            return [WorkUnit(item)]
+        try:
+            if item.fmt == "parquet":
+                ranges = self._row_group_ranges(item, unit_bytes)
+            else:
+                ranges = self._line_ranges(item, unit_bytes)
+        except READ_ERRORS:
+            ranges = []  # reading the whole item will report the problem
+        if len(ranges) <= 1:
+            return [WorkUnit(item)]
+        return [
+            WorkUnit(item, part=part, parts=len(ranges), start=start, stop=stop)
+            for part, (start, stop) in enumerate(ranges)
+        ]
+
+    def _line_ranges(self, item: ItemRef, unit_bytes: int) -> list[tuple[int, int]]:
+        """Byte ranges of about ``unit_bytes``, each starting right after a newline."""
+        cuts = [0]
+        with self._open(item.item_id) as stream:
+            while cuts[-1] + unit_bytes < item.size:
+                stream.seek(cuts[-1] + unit_bytes - 1)
+                newline = find_newline(stream)
+                if newline is None or newline + 1 >= item.size:
+                    break
+                cuts.append(newline + 1)
+        cuts.append(item.size)
+        return list(itertools.pairwise(cuts))
+
+    def _row_group_ranges(self, item: ItemRef, unit_bytes: int) -> list[tuple[int, int]]:
+        """Consecutive row groups adding up to about ``unit_bytes`` of stored data."""
+        with self._open(item.item_id) as stream:
+            sizes = row_group_sizes(stream)
+        ranges: list[tuple[int, int]] = []
+        begin, stored = 0, 0
+        for index, (_rows, size) in enumerate(sizes):
+            stored += size
+            if stored >= unit_bytes:
+                ranges.append((begin, index + 1))
+                begin, stored = index + 1, 0
+        if begin < len(sizes):
+            ranges.append((begin, len(sizes)))
+        return ranges
+
+    # -- read -----------------------------------------------------------------
+
+    def read(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        item = unit.item
+        try:
+            for result in self._read_unit(unit):
+                if isinstance(result, ItemProblem):
+                    result = dataclasses.replace(result, item_id=item.item_id, source=self.source, size=item.size)
+                yield result
+        except READ_ERRORS as exc:
+            yield ItemProblem(item.item_id, "failed", failure_reason(exc), source=self.source, size=item.size)
+
+    def _read_unit(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        if unit.item.fmt == SQLITE:
+            yield ItemProblem("", "skipped", "SQLite database: scan it as a sqlite:// source")
+        elif unit.item.fmt == "parquet":
+            yield from self._read_parquet(unit)
+        else:
+            yield from self._read_lines(unit)
+
+    def _read_parquet(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        item = unit.item
+        with self._open(item.item_id) as raw:
+            if item.compression != "gzip":
+                yield from read_parquet(raw, unit.start, unit.stop)
+                return
+            with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool, gzip.GzipFile(fileobj=raw) as unzipped:
+                shutil.copyfileobj(unzipped, spool, BLOCK_BYTES)
+                yield from read_parquet(spool, unit.start, unit.stop)  # type: ignore[arg-type]
+
+    def _read_lines(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        """Text-like formats: checks (empty, binary, encoding), then the format reader."""
+        item = unit.item
+        head = self._head(item)
+        if not head or b"\0" in head:
+            if unit.part == 0:  # reported once per item, not once per unit
+                yield ItemProblem("", "skipped", "binary content" if head else "empty file")
+            return
+        content_start = len(BOM) if head.startswith(BOM) else 0
+        start, stop = max(unit.start or 0, content_start), unit.stop
+        header_end = content_start
+        columns: list[str] = []
+        if item.fmt in DELIMITERS:
+            with self._content(item, content_start) as stream:
+                columns, header_bytes = read_header(stream, item.fmt)
+            header_end += header_bytes
+            start = max(start, header_end)
+        if (stop is not None and start >= stop) or (item.fmt in DELIMITERS and not columns):
+            return
+        with self._content(item, start, stop) as stream:
+            encoding = sniff_encoding(stream)
+        if encoding != UTF8:
+            yield ItemProblem("", "note", CP1252_NOTE)
+        first_line = 1 if start <= header_end else self._lines_before(item, start) + 1
+        with self._content(item, start, stop) as stream:
+            if item.fmt == "text":
+                yield from read_text(stream, encoding, first_line)
+            elif item.fmt == "jsonl":
+                yield from read_jsonl(stream, encoding, first_line)
+            elif item.fmt == "json":
+                yield from read_json(stream, encoding)
+            else:
+                header_lines = 0 if first_line == 1 else self._lines_before(item, header_end)
+                yield from read_delimited(stream, item.fmt, columns, encoding, first_line - header_lines)
+
+    # -- byte access ------------------------------------------------------------
+
+    @contextmanager
+    def _content(self, item: ItemRef, start: int = 0, stop: int | None = None) -> Iterator[BinaryIO]:
+        """The item's (decompressed) bytes from ``start`` to ``stop``."""
+        with self._open(item.item_id) as raw:
+            if item.compression == "gzip":
+                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                    skip_bytes(unzipped, start)  # gzip items are never split; start is the BOM/header
+                    yield ShortReads(unzipped)  # type: ignore[misc]
+            else:
+                raw.seek(start)
+                length = None if stop is None else stop - start
+                with io.BufferedReader(RangeStream(raw, length), BLOCK_BYTES) as stream:
+                    yield stream  # type: ignore[misc]
+
+    def _head(self, item: ItemRef) -> bytes:
+        with self._content(item) as stream:
+            return read_head(stream, SNIFF_BYTES)
+
+    def _lines_before(self, item: ItemRef, offset: int) -> int:
+        with self._content(item) as stream:
+            return count_newlines(stream, offset)

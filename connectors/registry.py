@@ -1,0 +1,87 @@
+"""Map a source string from the command line to a connector.
+
+Connectors are registered as ``"module:Class"`` strings and imported only when
+used, so an optional connector's dependencies (boto3, psycopg, smbprotocol)
+are needed only by those who scan such a source; a failed import names the
+package to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Connector
+
+#: scheme -> (import target "module:Class", install hint shown when the import fails)
+CONNECTORS: dict[str, tuple[str, str | None]] = {
+    "file": ("connectors.local:LocalConnector", None),
+    "sqlite": ("connectors.sqlite:SQLiteConnector", None),
+}
+
+#: Scan-wide options the command line passes to every source; a connector that has
+#: no such parameter (follow_symlinks for SQLite) simply does not get them.
+COMMON_OPTIONS = frozenset({"include", "exclude", "follow_symlinks"})
+
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def register(scheme: str, target: str, install_hint: str | None = None) -> None:
+    """Add a connector, e.g. ``register("s3", "connectors.s3:S3Connector", "S3 requires boto3: pip install boto3")``."""
+    CONNECTORS[scheme] = (target, install_hint)
+
+
+def connector_class(scheme: str) -> type[Connector]:
+    """The connector class for ``scheme`` (imported now)."""
+    if scheme not in CONNECTORS:
+        supported = ", ".join(sorted(CONNECTORS))
+        raise ValueError(f"unknown source scheme '{scheme}://' (supported: {supported})")
+    target, hint = CONNECTORS[scheme]
+    module_name, class_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        if hint is None:
+            raise
+        raise ImportError(f"{hint} ({exc})") from exc
+    return getattr(module, class_name)
+
+
+def scheme_of(spec: str) -> str:
+    """The scheme of ``spec``: its URL scheme, "sqlite" for a SQLite file given as a
+    path, else "file"."""
+    match = _SCHEME.match(spec)
+    if match:
+        return match.group(1).lower()
+    if spec.startswith("file:"):
+        return "file"
+    if spec.lower().endswith(SQLITE_SUFFIXES) and _is_sqlite_file(Path(spec).expanduser()):
+        return "sqlite"
+    return "file"
+
+
+def open_source(spec: str, **options: Any) -> Connector:
+    """A connector for ``spec`` (path, ``file://``, ``sqlite://``...); no I/O beyond a
+    16-byte peek at a path that may be a SQLite file.
+
+    Options the connector does not take are an error, except the scan-wide
+    COMMON_OPTIONS, which are dropped (file globs do not apply to table names).
+    """
+    cls = connector_class(scheme_of(spec))
+    accepted = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        options = {k: v for k, v in options.items() if k in accepted or k not in COMMON_OPTIONS}
+    return cls(spec, **options)
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
