@@ -80,7 +80,7 @@ ITEM_SCHEMA = pa.schema(
         ("item", pa.string()),
         ("item_key", pa.string()),
         ("scan_id", pa.string()),
-        ("status", pa.string()),  # ok | skipped | failed
+        ("status", pa.string()),  # ok | partial | skipped | failed
         ("reason", pa.string()),
         ("fmt", pa.string()),
         ("size", pa.int64()),
@@ -167,7 +167,11 @@ class Index:
         return current
 
     def live_scan_by_item(self) -> dict[tuple[str, str], str]:
-        return {k: v["scan_id"] for k, v in self.current_items().items() if v["status"] == "ok"}
+        """(source, item) -> the scan whose occurrences of that item are live.
+
+        "partial" items (reading failed part-way) keep what was found before the failure.
+        """
+        return {k: v["scan_id"] for k, v in self.current_items().items() if v["status"] in ("ok", "partial")}
 
     def _read_matching(self, kind: str, schema: pa.Schema, column: str, keys: set[str]) -> pa.Table:
         tables = []

@@ -84,9 +84,10 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
     from connectors.registry import open_source
 
     plan = Plan()
-    pending = list(sources)
+    # (spec, parent source, item id): databases found inside a folder fail as items of that folder
+    pending: list[tuple[str, str | None, str | None]] = [(spec, None, None) for spec in sources]
     while pending:
-        spec = pending.pop(0)
+        spec, parent, parent_item = pending.pop(0)
         try:
             connector = open_source(
                 spec, include=list(config.include), exclude=list(config.exclude), follow_symlinks=config.follow_symlinks
@@ -96,13 +97,18 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                     plan.problems.append(entry if entry.source else _with_source(entry, connector.source))
                     continue
                 if entry.fmt == "sqlite":  # a database file inside a folder: scan it as its own source
-                    pending.append(f"sqlite:///{os.path.join(connector.root_path, entry.item_id)}")
+                    path = os.path.join(connector.root_path, entry.item_id)
+                    pending.append((f"sqlite:///{path}", connector.source, entry.item_id))
                     continue
                 plan.items[(entry.source, entry.item_id)] = entry
                 plan.units.extend(connector.plan(entry, config.unit_bytes))
             plan.connectors[connector.source] = connector
         except (SourceError, ValueError, OSError) as exc:
-            plan.source_errors.append((spec, _one_line(exc)))
+            if parent is not None and parent_item is not None:
+                reason = _one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
+                plan.problems.append(ItemProblem(parent_item, "failed", reason, parent))
+            else:
+                plan.source_errors.append((spec, _one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
 
@@ -141,6 +147,8 @@ class _Recorder:
         label = self.sanitiser(problem_item)
         if failed:
             status, reason = "failed", "; ".join(dict.fromkeys(self.sanitiser(p.reason) for p in failed))
+            if occurrences:  # keep what was found before the failure
+                status, reason = "partial", f"{reason} (kept {occurrences} finding(s) read before the failure)"
             self.summary.items_failed += 1
             self.summary.failures.append({"source": source, "item": label, "reason": reason})
             log.error("%s: %s: %s", source, label, reason)
