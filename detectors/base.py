@@ -9,6 +9,7 @@ raw value only inside a worker process; they never reach the index.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,10 +74,15 @@ class Detector:
     context_boost: ClassVar[float] = 0.35
     #: characters either side of a match searched for context words
     context_window: ClassVar[int] = 40
-    #: minimum score to report
-    threshold: ClassVar[float] = 0.5
+    #: report only matches with a context word nearby or in the field name,
+    #: for shapes too common to stand alone (NHS numbers, dates of birth)
+    requires_context: ClassVar[bool] = False
+    #: minimum score to report (per instance: settings.score_threshold)
+    threshold: float = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, threshold: float | None = None) -> None:
+        if threshold is not None:
+            self.threshold = threshold
         self._compiled = [(p, re.compile(p.regex)) for p in self.patterns]
         self._context_re = (
             re.compile(r"\b(?:" + "|".join(re.escape(w) for w in self.context) + r")\b", re.IGNORECASE)
@@ -103,39 +109,113 @@ class Detector:
     def mask(self, value: str) -> str:
         return mask_middle(value)
 
+    def field_has_context(self, field: str | None) -> bool:
+        """Whether the column name / JSON path holds a context word ("NHSNumber", "date_of_birth")."""
+        return bool(field and self._context_re and self._context_re.search(field_words(field)))
+
     def has_context(self, text: str, start: int, end: int, field: str | None = None) -> bool:
         if self._context_re is None:
             return False
-        if field and self._context_re.search(field.replace("_", " ")):
+        if self.field_has_context(field):
             return True
-        window = text[max(0, start - self.context_window) : end + self.context_window]
-        return bool(self._context_re.search(window))
+        # the match itself is no context ("mail" in "bob@mail.example.com")
+        before = self._context_re.search(text, max(0, start - self.context_window), start)
+        return bool(before or self._context_re.search(text, end, end + self.context_window))
+
+    def plausible(self, text: str, start: int, end: int) -> bool:
+        """Named filters on a candidate in its text (e.g. "version 1.2.3.4" is no IP address)."""
+        return True
+
+    def spans(self, m: re.Match[str]) -> Iterator[tuple[int, int]]:
+        """Candidate spans of one regex match, best first: the first one not rejected is used.
+
+        The span is the ``value`` group when the pattern has one, else the whole match;
+        a detector can add shorter fallbacks (a greedy pattern that took a word too many).
+        """
+        yield m.span("value") if "value" in m.re.groupindex else m.span()
+
+    def canonical(self, value: str) -> str | None:
+        """Normalised form of a whole value (a lookup query), or None if it is not one identifier."""
+        value = " ".join(value.split())
+        for candidate in dict.fromkeys((value, value.upper())):
+            for _, compiled in self._compiled:
+                m = compiled.fullmatch(candidate)
+                if m and self.validate(candidate) is not Validation.REJECT:
+                    return self.normalise(candidate)
+        return None
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
-        """All accepted matches in ``text`` (``field`` names the column/JSON path, for context)."""
+        """All accepted matches in ``text`` (``field`` names the column/JSON path, for context).
+
+        Patterns are tried in order; a candidate overlapping one already accepted is skipped.
+        """
         if not self.might_match(text):
             return
-        seen: set[tuple[int, int]] = set()
+        taken: list[tuple[int, int]] = []  # sorted, non-overlapping
         for pattern, compiled in self._compiled:
             for m in compiled.finditer(text):
-                start, end = m.span(m.lastindex or 0) if m.lastindex else m.span()
-                if (start, end) in seen:
-                    continue
-                value = text[start:end]
-                outcome = self.validate(value)
-                if outcome is Validation.REJECT:
-                    continue
-                score = pattern.score
-                if outcome is Validation.CONFIRM:
-                    score = CONFIRMED_SCORE
-                elif self.has_context(text, start, end, field):
-                    score = min(CONFIRMED_SCORE, score + self.context_boost)
-                if score < self.threshold:
-                    continue
-                seen.add((start, end))
-                yield Match(
-                    self.entity, start, end, round(score, 3), self.name, self.normalise(value), self.mask(value)
-                )
+                for start, end in self.spans(m):
+                    if overlaps(taken, start, end) or not self.plausible(text, start, end):
+                        continue
+                    value = text[start:end]
+                    outcome = self.validate(value)
+                    if outcome is Validation.REJECT:
+                        continue
+                    score = pattern.score
+                    if self.requires_context or outcome is Validation.NO_OPINION:
+                        context = self.has_context(text, start, end, field)
+                        if self.requires_context and not context:
+                            break
+                        if context and outcome is Validation.NO_OPINION:
+                            score = min(CONFIRMED_SCORE, score + self.context_boost)
+                    if outcome is Validation.CONFIRM:
+                        score = CONFIRMED_SCORE
+                    if score < self.threshold:
+                        break
+                    bisect.insort(taken, (start, end))
+                    yield Match(
+                        self.entity, start, end, round(score, 3), self.name, self.normalise(value), self.mask(value)
+                    )
+                    break
+
+
+def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps a span of ``taken`` (sorted, non-overlapping spans)."""
+    i = bisect.bisect_left(taken, (start, end))
+    return (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def field_words(field: str) -> str:
+    """A column name or JSON path as words, so context words match in it ("dateOfBirth" -> "date Of Birth")."""
+    return _CAMEL.sub(" ", field).replace("_", " ").replace("-", " ")
+
+
+_ASCII_DIGITS = "0123456789"
+
+
+def has_min_digits(text: str, n: int) -> bool:
+    """Cheap pre-filter: at least ``n`` ASCII digits anywhere in ``text`` (C-speed counting)."""
+    return sum(map(text.count, _ASCII_DIGITS)) >= n
+
+
+def mask_compact(value: str, keep_start: int = 0, keep_end: int = 4, group: int = 4, fill: str = "*") -> str:
+    """Mask a compact identifier but its first/last characters, in groups counted from the right.
+
+    ``mask_compact("4111111111111111")`` -> ``"**** **** **** 1111"``.  At least half of the
+    characters are always masked, so a short value never comes back whole.
+    """
+    n = len(value)
+    keep_end = min(keep_end, n // 2)
+    keep_start = min(keep_start, n // 2 - keep_end)
+    masked = value[:keep_start] + fill * (n - keep_start - keep_end) + value[n - keep_end :]
+    if group <= 0:
+        return masked
+    head = n % group
+    parts = ([masked[:head]] if head else []) + [masked[i : i + group] for i in range(head, n, group)]
+    return " ".join(parts)
 
 
 def mask_middle(value: str, keep_start: int = 1, keep_end: int = 1, fill: str = "*") -> str:
@@ -151,7 +231,8 @@ def mask_middle(value: str, keep_start: int = 1, keep_end: int = 1, fill: str = 
         if len(token) <= keep_start + keep_end:
             out.append(token[:1] + fill * (len(token) - 1))
         else:
-            out.append(token[:keep_start] + fill * (len(token) - keep_start - keep_end) + token[len(token) - keep_end :])
+            hidden = len(token) - keep_start - keep_end
+            out.append(token[:keep_start] + fill * hidden + token[len(token) - keep_end :])
     return "".join(out)
 
 

@@ -1,0 +1,80 @@
+"""Validated identifier detectors, one module each, and the lookup normaliser.
+
+Every detector here is regex- or library-based and cheap enough to run over
+all text; PERSON and LOCATION come from NER (:mod:`detectors.nlp`).
+"""
+
+from __future__ import annotations
+
+from detectors.base import Detector
+from detectors.identifiers.credit_card import CreditCardDetector
+from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
+from detectors.identifiers.email import EmailDetector
+from detectors.identifiers.iban import IbanDetector
+from detectors.identifiers.ip_address import IpAddressDetector
+from detectors.identifiers.phone import PhoneDetector
+from detectors.identifiers.uk_nhs import UkNhsDetector
+from detectors.identifiers.uk_nino import UkNinoDetector
+from detectors.identifiers.uk_postcode import UkPostcodeDetector
+from detectors.identifiers.us_ssn import UsSsnDetector
+from detectors.settings import DetectorSettings
+
+__all__ = [
+    "IDENTIFIER_ENTITIES",
+    "LINKABLE_ENTITIES",
+    "build_identifier_detectors",
+    "normalise_date_of_birth",
+    "normalise_value",
+]
+
+#: Detector classes in report order (most specific first, so a checksum-backed
+#: match is listed before a looser shape over the same digits).
+_DETECTORS: tuple[type[Detector], ...] = (
+    EmailDetector,
+    CreditCardDetector,
+    IbanDetector,
+    UkNhsDetector,
+    UkNinoDetector,
+    UsSsnDetector,
+    PhoneDetector,
+    IpAddressDetector,
+    DateOfBirthDetector,
+    UkPostcodeDetector,
+)
+IDENTIFIER_ENTITIES: tuple[str, ...] = tuple(d.entity for d in _DETECTORS)
+#: entity types specific enough to one person to link records by (used for --linked):
+LINKABLE_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "UK_NINO", "UK_NHS", "US_SSN")
+#: NER entity types: normalised like :func:`detectors.nlp.normalise_name`.
+_NAME_ENTITIES = ("PERSON", "LOCATION")
+
+
+def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:
+    threshold = settings.score_threshold
+    if cls is PhoneDetector:
+        return PhoneDetector(settings, threshold=threshold)
+    if cls is DateOfBirthDetector:
+        return DateOfBirthDetector(day_first=settings.extra.get("dob_day_first", True), threshold=threshold)
+    return cls(threshold=threshold)
+
+
+def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
+    """All identifier detectors enabled by settings (settings.wants(entity)), in a stable order.
+
+    ``settings.extra["dob_day_first"]`` (default True) reads 03/02/2001 as 3 February.
+    """
+    return [_build(cls, settings) for cls in _DETECTORS if settings.wants(cls.entity)]
+
+
+def normalise_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
+    """Normalise a user-supplied identifier (for lookups) the same way detection does; None if invalid.
+
+    The whole value must be one identifier: ``"LuisG@Embraer.com.br"`` ->
+    ``"luisg@embraer.com.br"``, national ``"020 7946 0958"`` (region GB) ->
+    ``"+442079460958"``.  Unknown entity types give None.
+    """
+    if entity_type in _NAME_ENTITIES:
+        from detectors.nlp import normalise_name
+
+        return normalise_name(value) or None
+    cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
+    return _build(cls, settings).canonical(value) if cls else None

@@ -1,0 +1,56 @@
+"""CREDIT_CARD: payment card numbers (PANs), confirmed by the Luhn checksum."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from stdnum import luhn
+
+from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
+
+#: Not inside a longer number: no digit (or digit + separator) right before, no digit right after.
+_EDGE_START = r"(?<!\d)(?<!\d[ -])"
+_EDGE_END = r"(?!\d)"
+#: 4-4-4(-4)(-1..3) groups: Visa, Mastercard, Discover, 13/19-digit cards; one separator throughout.
+GROUPS_OF_4 = _EDGE_START + r"\d{4}(?P<s>[ -])\d{4}(?:(?P=s)\d{4}){1,2}(?:(?P=s)\d{1,3})?" + _EDGE_END
+#: 4-6-4/5 groups: American Express (15), Diners Club (14).
+GROUPS_4_6_5 = _EDGE_START + r"\d{4}(?P<s>[ -])\d{6}(?P=s)\d{4,5}" + _EDGE_END
+PLAIN = r"(?<!\d)\d{13,19}" + _EDGE_END
+
+_NOT_DIGIT = re.compile(r"\D")
+
+
+class CreditCardDetector(Detector):
+    """Card numbers of 13-19 digits, plain or in the usual groups, kept only if Luhn-valid.
+
+    Luhn passes one random number in ten, so the shape matters too: separators
+    must form the printed groups, and a run of one repeated digit is rejected
+    (``0000 0000 0000 0000`` passes Luhn).
+    """
+
+    name = "credit_card"
+    version = "1"
+    entity = "CREDIT_CARD"
+    patterns = (
+        Pattern("card grouped 4", GROUPS_OF_4, 0.5),
+        Pattern("card grouped 4-6-5", GROUPS_4_6_5, 0.5),
+        Pattern("card plain", PLAIN, 0.5),
+    )
+    context: ClassVar[tuple[str, ...]] = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan")
+
+    def might_match(self, text: str) -> bool:
+        return has_min_digits(text, 13)
+
+    def validate(self, value: str) -> Validation:
+        digits = self.normalise(value)
+        if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+            return Validation.REJECT
+        return Validation.CONFIRM if luhn.is_valid(digits) else Validation.REJECT
+
+    def normalise(self, value: str) -> str:
+        return _NOT_DIGIT.sub("", value)
+
+    def mask(self, value: str) -> str:
+        """Last four digits only: ``**** **** **** 1111``."""
+        return mask_compact(self.normalise(value), keep_end=4)

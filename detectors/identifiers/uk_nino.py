@@ -1,0 +1,52 @@
+"""UK_NINO: UK National Insurance numbers (no checksum; prefix rules only)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from detectors.base import Detector, Pattern, Validation, has_min_digits
+
+#: Two letters, three digit pairs (optionally spaced), suffix A-D; any case.
+NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
+
+#: HMRC allocation rules for the two-letter prefix.
+INVALID_FIRST = frozenset("DFIQUV")
+INVALID_SECOND = frozenset("DFIOQUV")
+INVALID_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+_SPACE = re.compile(r"\s+")
+
+
+def valid_prefix(prefix: str) -> bool:
+    """Whether HMRC can allocate a NINO starting with ``prefix`` (uppercase)."""
+    return prefix[0] not in INVALID_FIRST and prefix[1] not in INVALID_SECOND and prefix not in INVALID_PREFIXES
+
+
+class UkNinoDetector(Detector):
+    """National Insurance numbers by shape and prefix rules.
+
+    There is no check digit, so a well-formed value gets no opinion and a
+    moderate score (0.5); "national insurance", "NINO" ... nearby raise it.
+    Prefixes HMRC never allocates (e.g. ``QQ`` of the specimen ``QQ123456C``) are rejected.
+    """
+
+    name = "uk_nino"
+    version = "1"
+    entity = "UK_NINO"
+    patterns = (Pattern("nino", NINO_REGEX, 0.5),)
+    context: ClassVar[tuple[str, ...]] = ("national insurance", "ni number", "ni no", "nino", "ni")
+
+    def might_match(self, text: str) -> bool:
+        return has_min_digits(text, 6)
+
+    def validate(self, value: str) -> Validation:
+        return Validation.NO_OPINION if valid_prefix(self.normalise(value)[:2]) else Validation.REJECT
+
+    def normalise(self, value: str) -> str:
+        return _SPACE.sub("", value).upper()
+
+    def mask(self, value: str) -> str:
+        """Prefix and suffix letters only: ``AB ** ** ** C``."""
+        nino = self.normalise(value)
+        return f"{nino[:2]} ** ** ** {nino[-1]}"

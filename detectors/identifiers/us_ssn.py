@@ -1,0 +1,45 @@
+"""US_SSN: US Social Security numbers (no checksum; area/group/serial rules)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from stdnum.us import ssn
+
+from detectors.base import Detector, Pattern, Validation, has_min_digits
+
+#: AAA-GG-SSSS with one separator throughout (dash or space).
+SEPARATED = r"(?<![\d-])\d{3}(?P<s>[- ])\d{2}(?P=s)\d{4}(?![\d]|-\d)"
+#: Nine plain digits: too common to stand alone, reported only with context.
+PLAIN = r"(?<!\d)\d{9}(?!\d)"
+
+_NOT_DIGIT = re.compile(r"\D")
+
+
+class UsSsnDetector(Detector):
+    """SSNs in the printed AAA-GG-SSSS layout (0.5), or nine plain digits next to "SSN" (0.3 + context).
+
+    python-stdnum rejects never-issued areas (000, 666, 9xx), group 00, serial
+    0000 and well-known published numbers; anything else gets no opinion, as
+    there is no check digit.
+    """
+
+    name = "us_ssn"
+    version = "1"
+    entity = "US_SSN"
+    patterns = (Pattern("ssn separated", SEPARATED, 0.5), Pattern("ssn plain", PLAIN, 0.3))
+    context: ClassVar[tuple[str, ...]] = ("ssn", "ssns", "social security", "social security number", "ss no")
+
+    def might_match(self, text: str) -> bool:
+        return has_min_digits(text, 9)
+
+    def validate(self, value: str) -> Validation:
+        return Validation.NO_OPINION if ssn.is_valid(self.normalise(value)) else Validation.REJECT
+
+    def normalise(self, value: str) -> str:
+        return _NOT_DIGIT.sub("", value)
+
+    def mask(self, value: str) -> str:
+        """Last four digits only: ``***-**-6789``."""
+        return f"***-**-{self.normalise(value)[-4:]}"

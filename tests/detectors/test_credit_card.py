@@ -1,0 +1,71 @@
+import pytest
+
+from detectors.base import Validation
+from detectors.identifiers.credit_card import CreditCardDetector
+
+DETECTOR = CreditCardDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "normalised"),
+    [
+        ("4111 1111 1111 1111", "4111 1111 1111 1111", "4111111111111111"),  # Visa test card
+        ("card: 4111-1111-1111-1111.", "4111-1111-1111-1111", "4111111111111111"),
+        ("pan=4111111111111111;", "4111111111111111", "4111111111111111"),
+        ("MC 5500 0000 0000 0004 exp 12/29", "5500 0000 0000 0004", "5500000000000004"),
+        ("Amex 3782 822463 10005", "3782 822463 10005", "378282246310005"),
+        ("Diners 3056 930902 5904", "3056 930902 5904", "30569309025904"),
+        ("Discover 6011 1111 1111 1117 2029", "6011 1111 1111 1117", "6011111111111117"),
+        ("old Visa 4222222222222", "4222222222222", "4222222222222"),  # 13 digits
+        ("4012 8888 8888 1881", "4012 8888 8888 1881", "4012888888881881"),
+    ],
+)
+def test_found(text: str, value: str, normalised: str) -> None:
+    (match,) = DETECTOR.find(text)
+    start = text.index(value)
+    assert (match.start, match.end) == (start, start + len(value))
+    assert match.normalised == normalised
+    assert match.score == 1.0
+    assert match.entity_type == "CREDIT_CARD"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111 1111 1111 1112",  # Luhn fails
+        "1234567812345678",  # Luhn fails
+        "0000 0000 0000 0000",  # passes Luhn, one repeated digit
+        "4111 1111-1111 1111",  # mixed separators are no printed card
+        "412345678901",  # 12 digits
+        "41111111111111111111",  # 20 digits
+        "ref 94111111111111111",  # a card number inside a longer number
+    ],
+)
+def test_not_found(text: str) -> None:
+    assert list(DETECTOR.find(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4111 1111 1111 1111", Validation.CONFIRM),
+        ("4111 1111 1111 1112", Validation.REJECT),
+        ("5555555555555555", Validation.REJECT),
+        ("411111111111", Validation.REJECT),
+    ],
+)
+def test_validate(value: str, expected: Validation) -> None:
+    assert DETECTOR.validate(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "mask"),
+    [
+        ("4111 1111 1111 1111", "**** **** **** 1111"),
+        ("3782-822463-10005", "*** **** **** 0005"),
+        ("4222222222222", "* **** **** 2222"),
+    ],
+)
+def test_mask_keeps_last_four(value: str, mask: str) -> None:
+    assert DETECTOR.mask(value) == mask
+    assert DETECTOR.normalise(value) not in mask.replace(" ", "")

@@ -1,0 +1,80 @@
+import pytest
+
+from detectors.base import Validation
+from detectors.identifiers.email import EmailDetector
+
+DETECTOR = EmailDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "normalised", "min_score", "max_score"),
+    [
+        ("alice@example.com", "alice@example.com", "alice@example.com", 0.85, 0.85),
+        ("write to (Alice.Smith@Example.com).", "Alice.Smith@Example.com", "alice.smith@example.com", 0.85, 0.85),
+        (
+            "Bob.Smith+news@Mail.Example.co.uk",
+            "Bob.Smith+news@Mail.Example.co.uk",
+            "bob.smith+news@mail.example.co.uk",
+            0.85,
+            0.85,
+        ),
+        ("email: carol.o'neil@example.org", "carol.o'neil@example.org", "carol.o'neil@example.org", 1.0, 1.0),
+        ("'alice@example.com'", "alice@example.com", "alice@example.com", 0.85, 0.85),
+        ("mailto:dave@sub.example.com,", "dave@sub.example.com", "dave@sub.example.com", 0.85, 1.0),
+        ("e-mail x9@example.net", "x9@example.net", "x9@example.net", 1.0, 1.0),
+    ],
+)
+def test_found(text: str, value: str, normalised: str, min_score: float, max_score: float) -> None:
+    (match,) = DETECTOR.find(text)
+    start = text.index(value)
+    assert (match.start, match.end) == (start, start + len(value))
+    assert match.normalised == normalised
+    assert min_score <= match.score <= max_score
+    assert match.entity_type == "EMAIL_ADDRESS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user@localhost",  # no dot in the domain
+        "x@host.123",  # numeric TLD
+        "a@b.c",  # one-letter TLD
+        "alice@-example.com",  # label starting with a hyphen
+        "alice..bob@example.com",
+        "alice.@example.com",
+        "no at sign here example.com",
+        "@example.com",
+    ],
+)
+def test_not_found(text: str) -> None:
+    assert list(DETECTOR.find(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("alice@example.com", Validation.NO_OPINION),
+        ("user@localhost", Validation.REJECT),
+        ("user@example.c0m", Validation.REJECT),
+    ],
+)
+def test_validate(value: str, expected: Validation) -> None:
+    assert DETECTOR.validate(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "mask"),
+    [
+        ("alice@example.com", "a****@e******.com"),
+        ("bob@mail.example.co.uk", "b**@m***.e******.c*.uk"),
+        ("a@b.co", "*@*.co"),
+    ],
+)
+def test_mask(value: str, mask: str) -> None:
+    assert DETECTOR.mask(value) == mask
+    assert value not in DETECTOR.mask(value)
+
+
+def test_many_in_one_text() -> None:
+    text = "cc: a@example.com; b@example.org, c@example.net"
+    assert [m.normalised for m in DETECTOR.find(text)] == ["a@example.com", "b@example.org", "c@example.net"]

@@ -1,0 +1,93 @@
+import pytest
+
+from detectors.base import Validation
+from detectors.identifiers.ip_address import IpAddressDetector, looks_like_version
+
+DETECTOR = IpAddressDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "normalised", "score"),
+    [
+        ("from 192.168.1.10 at noon", "192.168.1.10", "192.168.1.10", 0.6),
+        ("client ip: 203.0.113.7.", "203.0.113.7", "203.0.113.7", 0.95),
+        ("host=198.51.100.23:8080", "198.51.100.23", "198.51.100.23", 0.95),
+        ("[2001:db8::8a2e:370:7334]", "2001:db8::8a2e:370:7334", "2001:db8::8a2e:370:7334", 0.6),
+        (
+            "2001:0DB8:0000:0000:0000:FF00:0042:8329",
+            "2001:0DB8:0000:0000:0000:FF00:0042:8329",
+            "2001:db8::ff00:42:8329",
+            0.6,
+        ),
+        ("link fe80::1ff:fe23:4567:890a up", "fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a", 0.6),
+        ("mapped ::ffff:192.0.2.1", "192.0.2.1", "192.0.2.1", 0.6),
+    ],
+)
+def test_found(text: str, value: str, normalised: str, score: float) -> None:
+    (match,) = DETECTOR.find(text)
+    start = text.index(value)
+    assert (match.start, match.end) == (start, start + len(value))
+    assert match.normalised == normalised
+    assert match.score == score
+    assert match.entity_type == "IP_ADDRESS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "999.1.1.1",  # octet out of range
+        "10.0.0.256",
+        "01.02.03.04",  # leading zeros: ambiguous (octal), rejected by ipaddress
+        "1.2.3.4.5",  # longer dotted run (an OID, a version)
+        "version 1.2.3.4",
+        "Version: 10.0.0.1",
+        "v 1.2.3.4",
+        "v1.2.3.4",
+        "at 12:30:45",
+        "std::vector",
+        "::",
+        "::1",  # loopback
+        "00:1A:2B:3C:4D:5E",  # MAC address
+        "1:2:3:4:5:6:7:8:9",
+        "born 03.02.2001",
+    ],
+)
+def test_not_found(text: str) -> None:
+    assert list(DETECTOR.find(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("192.168.1.10", Validation.NO_OPINION),
+        ("999.1.1.1", Validation.REJECT),
+        ("2001:db8::1", Validation.NO_OPINION),
+        ("2001:db8:::1", Validation.REJECT),
+    ],
+)
+def test_validate(value: str, expected: Validation) -> None:
+    assert DETECTOR.validate(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [("version 1.2.3.4", 8, True), ("ver. 1.2.3.4", 5, True), ("v 1.2.3.4", 2, True), ("server 1.2.3.4", 7, False)],
+)
+def test_looks_like_version(text: str, start: int, expected: bool) -> None:
+    assert looks_like_version(text, start) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "mask"),
+    [("192.168.1.10", "192.*.*.*"), ("2001:db8::8a2e:370:7334", "2001:*:*:*:*:*:*:*")],
+)
+def test_mask_keeps_first_group(value: str, mask: str) -> None:
+    assert DETECTOR.mask(value) == mask
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [("2001:DB8:0:0:0:0:0:1", "2001:db8::1"), ("192.168.001.010", None), ("::ffff:192.0.2.1", "192.0.2.1")],
+)
+def test_canonical(value: str, canonical: str | None) -> None:
+    assert DETECTOR.canonical(value) == canonical
