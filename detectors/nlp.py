@@ -134,11 +134,17 @@ def normalise_name(value: str) -> str:
     return _SPACE.sub(" ", value).strip().casefold()
 
 
+#: a capitalised word: an upper-case letter followed by a lower-case one (Latin scripts)
+_TITLE_WORD = re.compile(r"(?<![^\W\d_])[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]")
+
+
 def might_have_names(text: str) -> bool:
-    """Pre-filter: English names and places are capitalised, so text without an
-    uppercase letter (log lines, lower-cased dumps, numbers) skips the model.
-    Costs recall on all-lowercase text, which the small model misses anyway."""
-    return text.lower() != text
+    """Pre-filter: English names and places are written capitalised ("Alice",
+    "Leeds"), so text with no capitalised word — log lines with only
+    lower-case words and upper-case levels ("INFO"), numbers, lower-cased
+    dumps — skips the model.  Costs recall only on text the small model
+    misses anyway."""
+    return _TITLE_WORD.search(text) is not None
 
 
 def chunk_spans(text: str, size: int, overlap: int) -> list[tuple[int, int, int, int]]:

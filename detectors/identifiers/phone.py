@@ -20,6 +20,17 @@ MAX_DIGITS = 15
 LOOSE_SCORE = 0.85
 #: A whole value made only of a phone number's characters.
 _PHONE_CHARS = re.compile(r"\+?[\d\s().\-/]+")
+#: Runs of digits and phone punctuation that could hold a number: the matcher
+#: (slow, ~100 kB/s) only looks at windows around these, not at whole texts.
+_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\-/]{5,}\d")
+#: characters of context either side of a candidate given to the matcher
+#: (it checks the neighbours of a match, e.g. letters glued to digits)
+_WINDOW_CONTEXT = 12
+#: Digit runs that are dates, times or IPv4 addresses, never phone numbers
+#: ("2026-11-02", "10:11:12", "192.168.1.10", "02/11/2026"): skipped before the matcher.
+_NOT_A_NUMBER = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[/.]\d\d?[/.]\d{2,4}|\d\d?:\d\d(?::\d\d)?|\d{1,3}(?:\.\d{1,3}){3}")
+#: distinct values whose parse is remembered per detector (tables repeat values)
+_PARSE_CACHE_SIZE = 50_000
 
 
 class PhoneDetector(Detector):
@@ -50,6 +61,19 @@ class PhoneDetector(Detector):
         settings = settings or DetectorSettings()
         self.default_region = settings.default_region
         self.regions = tuple(dict.fromkeys((settings.default_region, *settings.phone_regions)))
+        self._parsed: dict[str, PhoneNumber | None] = {}
+
+    def _read(self, value: str) -> PhoneNumber | None:
+        """parse() else parse_loose(), remembered per value: canonical and mask both need it."""
+        try:
+            return self._parsed[value]
+        except KeyError:
+            pass
+        number = self.parse(value) or self.parse_loose(value)
+        if len(self._parsed) >= _PARSE_CACHE_SIZE:
+            self._parsed.clear()
+        self._parsed[value] = number
+        return number
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, MIN_DIGITS)
@@ -94,7 +118,7 @@ class PhoneDetector(Detector):
         return None
 
     def normalise(self, value: str) -> str:
-        number = self.parse(value) or self.parse_loose(value)
+        number = self._read(value)
         return e164(number) if number is not None else value.strip()
 
     def canonical(self, value: str) -> str | None:
@@ -102,11 +126,11 @@ class PhoneDetector(Detector):
         value = value.strip()
         if not _PHONE_CHARS.fullmatch(value):
             return None
-        number = self.parse(value) or self.parse_loose(value)
+        number = self._read(value)
         return e164(number) if number is not None else None
 
     def mask(self, value: str) -> str:
-        number = self.parse(value) or self.parse_loose(value)
+        number = self._read(value)
         return mask_number(number) if number is not None else "*" * len(value)
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
@@ -120,9 +144,11 @@ class PhoneDetector(Detector):
                 yield Match(self.entity, start, end, LOOSE_SCORE, self.name, e164(number), mask_number(number))
                 return
         found: list[tuple[int, int, PhoneNumber]] = []
-        for region in self.regions:
-            matcher = PhoneNumberMatcher(text, region, leniency=Leniency.VALID, max_tries=len(text))
-            found.extend((m.start, m.end, m.number) for m in matcher)
+        for w_start, w_end in candidate_windows(text):
+            window = text[w_start:w_end]
+            for region in self.regions:
+                matcher = PhoneNumberMatcher(window, region, leniency=Leniency.VALID, max_tries=len(window))
+                found.extend((m.start + w_start, m.end + w_start, m.number) for m in matcher)
         # overlapping finds from several regions: the longest wins, then the earliest region
         found.sort(key=lambda f: f[0] - f[1])
         taken: list[tuple[int, int]] = []
@@ -137,6 +163,25 @@ class PhoneDetector(Detector):
                 score = min(1.0, score + self.context_boost)
             if score >= self.threshold:
                 yield Match(self.entity, start, end, round(score, 3), self.name, e164(number), mask_number(number))
+
+
+def looks_like_date_time_or_ip(candidate: str) -> bool:
+    """Filter: a digit run that is only a date, a time or an IPv4 address."""
+    return _NOT_A_NUMBER.fullmatch(candidate.strip(" \t().-/")) is not None
+
+
+def candidate_windows(text: str) -> list[tuple[int, int]]:
+    """Merged windows around digit runs with at least 7 digits (where a number can be)."""
+    windows: list[tuple[int, int]] = []
+    for m in _CANDIDATE.finditer(text):
+        if not has_min_digits(m.group(), MIN_DIGITS) or looks_like_date_time_or_ip(m.group()):
+            continue
+        start, end = max(0, m.start() - _WINDOW_CONTEXT), min(len(text), m.end() + _WINDOW_CONTEXT)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def e164(number: PhoneNumber) -> str:
