@@ -2,9 +2,16 @@
 
 The query identifiers are normalised exactly as detection normalises them and
 hashed with the index's key; the index is then read only in the partitions of
-those subject keys.  ``linked`` follows identifier links (another identifier
-seen in the same record) one hop, so records holding only a person's phone
-number are found from their e-mail address.
+those subject keys.  ``linked`` adds, one hop out:
+
+* the occurrences of other identifiers seen in the same record as a queried one
+  (a log line holding only the person's phone number is found from their
+  e-mail address), and
+* everything else found in the records reached (the name, date of birth and
+  address in the same row).
+
+Only identifiers specific to one person (e-mail, phone, card, IBAN, national
+numbers) are followed; a record with many identifiers is never linked.
 """
 
 from __future__ import annotations
@@ -63,6 +70,27 @@ def _location(row: dict[str, Any], via: dict[str, str] | None) -> dict[str, Any]
     }
 
 
+def _co_located(link: dict[str, Any], via: dict[str, str]) -> dict[str, Any]:
+    """A finding that shares a record with an identifier of the subject."""
+    return _location(
+        {
+            **link,
+            "field": link["linked_field"],
+            "entity_type": link["linked_entity_type"],
+            "detector": link["linked_detector"],
+            "score": link["linked_score"],
+            "preview": link["linked_preview"],
+            "span_start": link["linked_span_start"],
+            "span_end": link["linked_span_end"],
+        },
+        via,
+    )
+
+
+def _marker(loc: dict[str, Any]) -> tuple:
+    return (loc["source"], loc["item"], json.dumps(loc["locator"], sort_keys=True), loc["field"], loc["span"][0])
+
+
 def _sort_key(loc: dict[str, Any]) -> tuple:
     return (loc["source"], loc["item"], json.dumps(loc["locator"], sort_keys=True), loc["field"] or "", loc["span"][0])
 
@@ -71,25 +99,30 @@ def lookup(index: Index, hasher: SubjectHasher, queries: list[Query], linked: bo
     keys = [hasher.subject_key(q.entity_type, q.normalised) for q in queries]
     result = LookupResult(queries, keys)
     seen: set[tuple] = set()
-    direct = index.occurrences_for(keys).to_pylist()
-    for row in direct:
-        seen.add((row["source"], row["item"], row["locator"], row["field"], row["span_start"], row["subject_key"]))
-        result.locations.append(_location(row, None))
-    if linked:
-        via_by_key: dict[str, dict[str, str]] = {}
-        for link in index.links_for(keys).to_pylist():
-            if link["linked_key"] in keys or link["linked_key"] in via_by_key:
-                continue
-            via_by_key[link["linked_key"]] = {
-                "entity_type": link["linked_entity_type"],
-                "preview": link["linked_preview"],
-            }
-        result.linked_identifiers = [{"subject_key": k, **v} for k, v in sorted(via_by_key.items())]
-        for row in index.occurrences_for(via_by_key).to_pylist():
-            marker = (row["source"], row["item"], row["locator"], row["field"], row["span_start"], row["subject_key"])
-            if marker in seen:
-                continue
+
+    def add(location: dict[str, Any]) -> None:
+        marker = _marker(location)
+        if marker not in seen:
             seen.add(marker)
-            result.locations.append(_location(row, via_by_key[row["subject_key"]]))
+            result.locations.append(location)
+
+    for row in index.occurrences_for(keys).to_pylist():
+        add(_location(row, None))
+    if linked:
+        query_via = {
+            k: {"entity_type": q.entity_type, "preview": q.preview} for q, k in zip(queries, keys, strict=True)
+        }
+        links = index.links_for(keys).to_pylist()
+        hop_via: dict[str, dict[str, str]] = {}
+        for link in links:
+            key = link["linked_key"]
+            if link["linkable"] and key not in query_via and key not in hop_via:
+                hop_via[key] = {"entity_type": link["linked_entity_type"], "preview": link["linked_preview"]}
+        result.linked_identifiers = [{"subject_key": k, **v} for k, v in sorted(hop_via.items())]
+        for row in index.occurrences_for(hop_via).to_pylist():
+            add(_location(row, hop_via[row["subject_key"]]))
+        for link in links + index.links_for(hop_via).to_pylist():
+            anchor = link["subject_key"]
+            add(_co_located(link, query_via.get(anchor) or hop_via[anchor]))
     result.locations.sort(key=_sort_key)
     return result

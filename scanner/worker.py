@@ -26,6 +26,12 @@ from scanner.sanitise import Sanitiser
 
 log = logging.getLogger("piiscan.worker")
 
+#: a record with more distinct identifiers than this (a mailing-list line, a
+#: CC header) is not one person's record: its identifiers are not linked
+MAX_IDENTIFIERS_PER_RECORD = 12
+#: findings of one record linked from each of its identifiers
+MAX_LINKS_PER_RECORD = 64
+
 
 @dataclass
 class UnitResult:
@@ -186,28 +192,41 @@ class UnitScanner:
             },
             schema=OCCURRENCE_SCHEMA,
         )
-        return occ, self._links(cols, keys, locators, ctx)
+        return occ, self._links(cols, keys, fields, locators, ctx)
 
-    def _links(self, cols: dict[str, list], keys: list[str], locators: dict[int, str], ctx: dict[str, str]) -> pa.Table:
-        """Pairs of distinct linkable identifiers that share a record (row, object, line)."""
-        by_record: dict[int, dict[str, tuple[str, str]]] = {}
+    def _links(
+        self, cols: dict[str, list], keys: list[str], fields: list[str | None], locators: dict[int, str], ctx: dict
+    ) -> pa.Table:
+        """Links from each linkable identifier to every other finding of its record.
+
+        A record is a row, JSON object or text line.  Links to other linkable
+        identifiers are followed by ``lookup --linked``; links to anything else
+        (a name, a date of birth, an address in the same row) tell a lookup what
+        else that record holds about the person.
+        """
+        by_record: dict[int, list[int]] = {}
         for i, row in enumerate(cols["row"]):
-            entity = cols["entity_type"][i]
-            if entity in self.linkable:
-                by_record.setdefault(row, {})[keys[i]] = (entity, cols["preview"][i])
+            by_record.setdefault(row, []).append(i)
         out: dict[str, list] = {name: [] for name in LINK_SCHEMA.names}
-        for row, idents in by_record.items():
-            if len(idents) < 2:
+        for row, members in by_record.items():
+            anchors = {keys[i]: i for i in members if cols["entity_type"][i] in self.linkable}
+            if not anchors or len(members) < 2 or len(anchors) > MAX_IDENTIFIERS_PER_RECORD:
                 continue
-            for key_a, (entity_a, _) in idents.items():
-                for key_b, (entity_b, preview_b) in idents.items():
-                    if key_a == key_b:
+            for anchor_key, a in anchors.items():
+                for b in members[:MAX_LINKS_PER_RECORD]:
+                    if keys[b] == anchor_key:
                         continue
-                    out["subject_key"].append(key_a)
-                    out["linked_key"].append(key_b)
-                    out["entity_type"].append(entity_a)
-                    out["linked_entity_type"].append(entity_b)
-                    out["linked_preview"].append(preview_b)
+                    out["subject_key"].append(anchor_key)
+                    out["linked_key"].append(keys[b])
+                    out["entity_type"].append(cols["entity_type"][a])
+                    out["linked_entity_type"].append(cols["entity_type"][b])
+                    out["linked_preview"].append(cols["preview"][b])
+                    out["linkable"].append(cols["entity_type"][b] in self.linkable)
+                    out["linked_field"].append(fields[b])
+                    out["linked_span_start"].append(cols["start"][b])
+                    out["linked_span_end"].append(cols["end"][b])
+                    out["linked_detector"].append(cols["detector"][b])
+                    out["linked_score"].append(cols["score"][b])
                     out["source"].append(ctx["source"])
                     out["item"].append(ctx["item"])
                     out["locator"].append(locators[row])
