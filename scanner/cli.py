@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,13 +115,18 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     from reports.render import render_json, render_scan_summary
     from scanner.keys import load_key
     from scanner.runner import run_scan, summary_dict
+    from scanner.worker import WorkerSetupError
 
     sources = args.sources or list(config.sources)
     if not sources:
         raise UsageError("no sources: give paths/URLs or set 'sources' in the config file")
     key = load_key(config.key_file)
     multiprocessing_logging.install_mp_handler()
-    summary = run_scan(config, key, sources)
+    try:
+        summary = run_scan(config, key, sources)
+    except WorkerSetupError as exc:
+        print(f"piiscan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     data = summary_dict(summary)
     print(render_json(data) if args.format == "json" else render_scan_summary(data))
     if summary.status == "interrupted":
@@ -131,8 +137,7 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def _queries(args: argparse.Namespace, config: ScanConfig):
-    from detectors.base import mask_middle
-    from detectors.identifiers import normalise_value
+    from detectors.identifiers import mask_value, normalise_value
     from reports.lookup import Query
 
     wanted = [("EMAIL_ADDRESS", v) for v in args.email] + [("PHONE_NUMBER", v) for v in args.phone]
@@ -148,7 +153,7 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
         normalised = normalise_value(entity, value, config.detectors)
         if normalised is None:
             raise UsageError(f"not a valid {entity} value (phone region {config.detectors.default_region})")
-        queries.append(Query(entity, normalised, mask_middle(normalised)))
+        queries.append(Query(entity, normalised, mask_value(entity, normalised, config.detectors)))
     return queries
 
 
@@ -244,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = _config(args)
         return COMMANDS[args.command](args, config)
+    except BrokenPipeError:  # output piped into head/less that closed early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except UsageError as exc:
         print(f"piiscan {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

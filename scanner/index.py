@@ -54,7 +54,6 @@ OCCURRENCE_SCHEMA = pa.schema(
         ("detector_version", pa.string()),
         ("score", pa.float32()),
         ("preview", pa.string()),
-        ("record_key", pa.string()),
         ("scan_id", pa.string()),
         ("fingerprint", pa.string()),
     ]
@@ -240,7 +239,7 @@ def create_index(root: Path, key: bytes) -> Index:
         "layout_version": LAYOUT_VERSION,
         "key_id": key_id(key),
         "prefix_chars": PREFIX_CHARS,
-        "hash": "HMAC-SHA256(key, ENTITY_TYPE + '\\x1f' + normalised value), hex",
+        "hash": "HMAC-SHA256(key, ENTITY_TYPE + '\\x1f' + normalised value), first 128 bits, hex",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     _atomic_write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())

@@ -17,6 +17,7 @@ from pathlib import Path
 KEY_ENV = "PIISCAN_HMAC_KEY"
 KEY_FILE_ENV = "PIISCAN_KEY_FILE"
 KEY_BYTES = 32
+SUBJECT_KEY_HEX = 32
 
 
 class HmacKeyError(Exception):
@@ -73,8 +74,10 @@ class SubjectHasher:
         self._key = key
 
     def subject_key(self, entity_type: str, normalised: str) -> str:
+        """HMAC-SHA256 truncated to 128 bits (32 hex digits): collision-free at any
+        realistic number of subjects, and half the index size of the full digest."""
         message = f"{entity_type}\x1f{normalised}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:SUBJECT_KEY_HEX]
 
     def token(self, purpose: str, value: str) -> str:
         """Keyed hash of a non-identifier value (e.g. an item path holding PII)."""

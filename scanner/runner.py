@@ -215,6 +215,11 @@ def run_scan(
         settings_fingerprint=config.detectors.fingerprint(),
     )
     started = time.perf_counter()
+    # Building the engine here is cheap (models load lazily in workers) and fails
+    # fast, in one line, when e.g. the configured spaCy model is not installed.
+    from detectors.engine import DetectionEngine
+
+    summary.detector_versions = DetectionEngine(config.detectors).detector_versions()
     writer = IndexWriter(index, scan_id)
     plan = build_plan(config, sources)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]

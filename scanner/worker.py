@@ -168,9 +168,6 @@ class UnitScanner:
             keys.append(key)
             fld = cols["field"][i] if cols["field"][i] is not None else getattr(chunk, "field", None)
             fields.append(self.sanitise(fld)[0] if fld else None)
-        record_keys = [
-            self.hasher.token("record", f"{ctx['source']}\x1f{ctx['item_key']}\x1f{locators[r]}") for r in cols["row"]
-        ]
         occ = pa.table(
             {
                 "subject_key": keys,
@@ -186,7 +183,6 @@ class UnitScanner:
                 "detector_version": [self._versions.get(d, "") for d in cols["detector"]],
                 "score": cols["score"],
                 "preview": cols["preview"],
-                "record_key": record_keys,
                 "scan_id": [self.scan_id] * n,
                 "fingerprint": [ctx["fingerprint"]] * n,
             },

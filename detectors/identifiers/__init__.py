@@ -6,7 +6,7 @@ all text; PERSON and LOCATION come from NER (:mod:`detectors.nlp`).
 
 from __future__ import annotations
 
-from detectors.base import Detector
+from detectors.base import Detector, mask_middle
 from detectors.identifiers.credit_card import CreditCardDetector
 from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
 from detectors.identifiers.email import EmailDetector
@@ -23,6 +23,7 @@ __all__ = [
     "IDENTIFIER_ENTITIES",
     "LINKABLE_ENTITIES",
     "build_identifier_detectors",
+    "mask_value",
     "normalise_date_of_birth",
     "normalise_value",
 ]
@@ -78,3 +79,11 @@ def normalise_value(entity_type: str, value: str, settings: DetectorSettings) ->
         return normalise_name(value) or None
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     return _build(cls, settings).canonical(value) if cls else None
+
+
+def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) -> str:
+    """The masked preview of a normalised value, as the index shows it (for echoing queries)."""
+    cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
+    if cls is None:
+        return mask_middle(normalised)
+    return _build(cls, settings).mask(normalised)

@@ -85,3 +85,12 @@ def test_detect_plain_text_from_stdin_with_ner(tmp_path):
     assert ("PERSON", "Alice Smith") in found
     assert ("LOCATION", "Manchester") in found
     assert ("EMAIL_ADDRESS", "alice@example.com") in found
+
+
+def test_missing_spacy_model_is_a_one_line_failure(tmp_path):
+    (tmp_path / "a.txt").write_text("Alice Smith lives in Leeds\n")
+    config = tmp_path / "piiscan.toml"
+    config.write_text('[detectors]\nspacy_model = "no_such_model_pkg"\n')
+    proc = run_cli("scan", str(tmp_path / "a.txt"), "--config", str(config), "--index", str(tmp_path / "idx"))
+    assert proc.returncode == 1
+    assert "no_such_model_pkg" in one_error_line(proc.stderr)

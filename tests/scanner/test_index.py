@@ -35,7 +35,6 @@ def occurrences(scan_id: str, item: str, values: list[str]) -> pa.Table:
             "detector_version": "1",
             "score": 1.0,
             "preview": "m***",
-            "record_key": "rk",
             "scan_id": scan_id,
             "fingerprint": "fp",
         }
