@@ -72,6 +72,7 @@ class ScanSummary:
     source_errors: list[dict[str, str]] = field(default_factory=list)
     settings_fingerprint: str = ""
     detector_versions: dict[str, str] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
     piiscan_version: str = __version__
 
     @property
@@ -266,6 +267,7 @@ def run_scan(
         summary.findings_by_entity = dict(sorted(findings.items()))
         summary.elapsed = time.perf_counter() - started
         summary.finished = _now()
+        summary.peak_rss_mb = _peak_rss_mb()
         writer.write_scan_record(asdict(summary) | {"mb_per_s": round(summary.mb_per_s, 3)})
     return summary
 
@@ -348,6 +350,16 @@ def _progress_bar(plan: Plan, config: ScanConfig):
     from tqdm import tqdm
 
     return tqdm(total=plan.total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc="scanning", file=sys.stderr)
+
+
+def _peak_rss_mb() -> dict[str, float]:
+    """Peak memory of this (writer) process and of the largest finished worker (Linux: KiB)."""
+    import resource
+
+    return {
+        "parent": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
 
 
 def _now() -> str:
