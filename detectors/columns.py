@@ -349,15 +349,20 @@ def _per_distinct(strings: pa.Array, field: str, run: PerValues, candidates: str
     pairs = [(key, m) for key, matches in enumerate(found) for m in matches]
     if not pairs:
         return match_schema().empty_table()
-    found_table = pa.table(
-        {
-            "key": pa.array([k for k, _ in pairs], pa.int64()),
-            **{name: [getattr(m, name) for _, m in pairs] for name in _MATCH_FIELDS},
-        }
-    )
-    lead = pc.subtract(pc.utf8_length(strings), pc.utf8_length(pc.utf8_ltrim_whitespace(strings))).filter(mask)
-    by_row = pa.table({"row": pc.cast(rows, pa.int64()), "key": pc.cast(encoded.indices, pa.int64()), "lead": lead})
-    joined = by_row.join(found_table, "key", join_type="inner")
+    found_table = pa.table({name: [getattr(m, name) for _, m in pairs] for name in _MATCH_FIELDS})
+    # map each row to its distinct value's matches (pairs are grouped by key, in order)
+    pair_keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
+    counts = np.bincount(pair_keys, minlength=len(found))
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    row_keys = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    per_row = counts[row_keys]
+    lead_all = pc.subtract(pc.utf8_length(strings), pc.utf8_length(pc.utf8_ltrim_whitespace(strings))).filter(mask)
+    repeat_rows = np.repeat(rows.to_numpy(zero_copy_only=False).astype(np.int64), per_row)
+    offsets = np.arange(int(per_row.sum())) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    take = np.repeat(first[row_keys], per_row) + offsets
+    joined = found_table.take(pa.array(take))
+    joined = joined.append_column("row", pa.array(repeat_rows))
+    joined = joined.append_column("lead", pa.array(np.repeat(lead_all.to_numpy(zero_copy_only=False), per_row)))
     schema = match_schema()
     lead = pc.cast(joined["lead"], pa.int32())
     return pa.table(

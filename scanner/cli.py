@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="scan sources into the index")
     scan.add_argument("sources", nargs="*", help="path, file://..., or sqlite:///path.db (default: config 'sources')")
     scan.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
-    scan.add_argument("--unit-mb", type=float, help="split items larger than this into work units (default 16)")
+    scan.add_argument("--unit-mb", type=float, help="split items larger than this into work units (default 4)")
     scan.add_argument("--include", action="append", help="only items whose path matches this glob (repeatable)")
     scan.add_argument("--exclude", action="append", help="skip items whose path matches this glob (repeatable)")
     scan.add_argument("--follow-symlinks", action="store_true", default=None, help="follow symlinks out of the root")

@@ -27,7 +27,7 @@ class ScanConfig:
     key_file: Path | None = None
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: target size of one work unit; larger items are split
-    unit_mb: float = 16.0
+    unit_mb: float = 4.0
     quiet: bool = False
     sources: tuple[str, ...] = ()
     include: tuple[str, ...] = ()

@@ -269,7 +269,7 @@ class IndexWriter:
     current after its occurrences are on disk (crash-safe).
     """
 
-    def __init__(self, index: Index, scan_id: str, flush_rows: int = 500_000) -> None:
+    def __init__(self, index: Index, scan_id: str, flush_rows: int = 250_000) -> None:
         self.index = index
         self.scan_id = scan_id
         self.flush_rows = flush_rows
@@ -310,11 +310,16 @@ class IndexWriter:
         self._buffered = 0
 
     def _write_partitioned(self, kind: str, table: pa.Table, seq: str) -> int:
-        table = table.sort_by("subject_key")
-        prefixes = pc.utf8_slice_codeunits(table.column("subject_key"), 0, PREFIX_CHARS)
-        for prefix in pc.unique(prefixes).to_pylist():
-            part = table.filter(pc.equal(prefixes, prefix))
+        # Sort indices, not the table: each prefix's rows are then taken (copied)
+        # one partition at a time, so a flush never holds a second full copy.
+        order = pc.sort_indices(table, sort_keys=[("subject_key", "ascending")])
+        prefixes = pc.utf8_slice_codeunits(pc.take(table.column("subject_key"), order), 0, PREFIX_CHARS)
+        runs = pc.run_end_encode(prefixes.combine_chunks() if isinstance(prefixes, pa.ChunkedArray) else prefixes)
+        start = 0
+        for prefix, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+            part = table.take(order.slice(start, end - start))
             _write_parquet(part, self.index.root / kind / f"prefix={prefix}" / f"{seq}.parquet")
+            start = end
         return table.num_rows
 
     def write_scan_record(self, record: dict[str, Any]) -> Path:

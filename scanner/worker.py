@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
 from detectors.settings import DetectorSettings
@@ -29,6 +30,8 @@ log = logging.getLogger("piiscan.worker")
 #: a record with more distinct identifiers than this (a mailing-list line, a
 #: CC header) is not one person's record: its identifiers are not linked
 MAX_IDENTIFIERS_PER_RECORD = 12
+#: rows of a table batch analysed at a time
+TABLE_SLICE_ROWS = 8_192
 #: findings of one record linked from each of its identifiers
 MAX_LINKS_PER_RECORD = 64
 
@@ -114,19 +117,19 @@ class UnitScanner:
                         break
                     continue
                 if isinstance(chunk, TextChunk):
-                    matches = self.engine.detect_texts(chunk.lines, field=chunk.field)
+                    matches = [self.engine.detect_texts(chunk.lines, field=chunk.field)]
                     records += len(chunk.lines)
                 elif isinstance(chunk, TableBatch):
-                    columns = chunk.scan_columns()
-                    matches = self.engine.detect_table(chunk.batch, columns, plan_key=(item.source, item.item_id))
+                    matches = list(self._detect_table(chunk, (item.source, item.item_id)))
                     records += chunk.batch.num_rows
                 else:  # pragma: no cover - connector contract violation
                     raise TypeError(f"connector yielded {type(chunk).__name__}")
-                if matches.num_rows:
-                    occ, links = self._rows(matches, chunk, context)
-                    occ_parts.append(occ)
-                    if links.num_rows:
-                        link_parts.append(links)
+                for part in matches:
+                    if part.num_rows:
+                        occ, links = self._rows(part, chunk, context)
+                        occ_parts.append(occ)
+                        if links.num_rows:
+                            link_parts.append(links)
         except Exception as exc:  # a bug or unexpected library error: fail this unit, keep the scan going
             log.debug("unit %s failed", unit.unit_id, exc_info=True)
             problems.append(
@@ -149,6 +152,18 @@ class UnitScanner:
             records=records,
             elapsed=time.perf_counter() - started,
         )
+
+    def _detect_table(self, chunk: TableBatch, plan_key: tuple[str, str]) -> Iterator[pa.Table]:
+        """Matches of a batch in slices of rows, ``row`` relative to the whole batch.
+
+        Index rows of a slice are built before the next slice is analysed, which
+        bounds the worker's memory whatever batch size a connector yields."""
+        columns = chunk.scan_columns()
+        for offset in range(0, chunk.batch.num_rows, TABLE_SLICE_ROWS):
+            part = self.engine.detect_table(chunk.batch.slice(offset, TABLE_SLICE_ROWS), columns, plan_key=plan_key)
+            if offset and part.num_rows:
+                part = part.set_column(0, "row", pc.add(part.column("row"), offset))
+            yield part
 
     def _rows(self, matches: pa.Table, chunk: TextChunk | TableBatch, ctx: dict[str, str]) -> tuple[pa.Table, pa.Table]:
         cols = matches.to_pydict()
