@@ -37,13 +37,17 @@ class LookupResult:
     subject_keys: list[str]
     locations: list[dict[str, Any]] = field(default_factory=list)
     linked_identifiers: list[dict[str, Any]] = field(default_factory=list)
+    linked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "query": [
-                {"entity_type": q.entity_type, "preview": q.preview, "subject_key": k}
-                for q, k in zip(self.queries, self.subject_keys, strict=True)
-            ],
+            "query": {
+                "identifiers": [
+                    {"entity_type": q.entity_type, "preview": q.preview, "subject_key": k}
+                    for q, k in zip(self.queries, self.subject_keys, strict=True)
+                ],
+                "linked": self.linked,
+            },
             "locations": self.locations,
             "linked_identifiers": self.linked_identifiers,
             "counts": {
@@ -97,7 +101,7 @@ def _sort_key(loc: dict[str, Any]) -> tuple:
 
 def lookup(index: Index, hasher: SubjectHasher, queries: list[Query], linked: bool = False) -> LookupResult:
     keys = [hasher.subject_key(q.entity_type, q.normalised) for q in queries]
-    result = LookupResult(queries, keys)
+    result = LookupResult(queries, keys, linked=linked)
     seen: set[tuple] = set()
 
     def add(location: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ def render_lookup_table(result: dict[str, Any]) -> str:
                 "score": f"{loc['score']:.2f}",
             }
         )
-    queried = ", ".join(f"{q['entity_type']} {q['preview']}" for q in result["query"])
+    queried = ", ".join(f"{q['entity_type']} {q['preview']}" for q in result["query"]["identifiers"])
     counts = result["counts"]
     header = (
         f"{counts['locations']} location(s) in {counts['items']} item(s) across {counts['sources']} source(s)"

@@ -3,7 +3,10 @@
 from reports.render import render_lookup_table, render_scan_summary, render_table
 
 LOOKUP = {
-    "query": [{"entity_type": "EMAIL_ADDRESS", "preview": "a****@e******.com", "subject_key": "ab"}],
+    "query": {
+        "identifiers": [{"entity_type": "EMAIL_ADDRESS", "preview": "a****@e******.com", "subject_key": "ab"}],
+        "linked": True,
+    },
     "locations": [
         {
             "source": "file:///estate",
