@@ -131,9 +131,10 @@ class UnitScanner:
                         if links.num_rows:
                             link_parts.append(links)
         except Exception as exc:  # a bug or unexpected library error: fail this unit, keep the scan going
-            log.debug("unit %s failed", unit.unit_id, exc_info=True)
+            log.debug("%s: %s: unit %d failed", item.source, item_label, unit.part, exc_info=True)
             problems.append(
-                ItemProblem(item_label, "failed", f"{type(exc).__name__} while scanning: {_one_line(exc)}", item.source)
+                # the type only: an exception's message may quote the data being scanned
+                ItemProblem(item_label, "failed", f"{type(exc).__name__} while scanning (see -vv)", item.source)
             )
         problems = [replace(p, item_id=item_label, reason=self.sanitise(p.reason)[0]) for p in problems]
         if item_changed:
