@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.credit_card import CreditCardDetector
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = CreditCardDetector()
 
@@ -21,12 +22,7 @@ DETECTOR = CreditCardDetector()
     ],
 )
 def test_found(text: str, value: str, normalised: str) -> None:
-    (match,) = DETECTOR.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == 1.0
-    assert match.entity_type == "CREDIT_CARD"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=1.0, entity="CREDIT_CARD")
 
 
 @pytest.mark.parametrize(
@@ -42,7 +38,7 @@ def test_found(text: str, value: str, normalised: str) -> None:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +51,7 @@ def test_not_found(text: str) -> None:
     ],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 @pytest.mark.parametrize(
@@ -67,5 +63,4 @@ def test_validate(value: str, expected: Validation) -> None:
     ],
 )
 def test_mask_keeps_last_four(value: str, mask: str) -> None:
-    assert DETECTOR.mask(value) == mask
-    assert DETECTOR.normalise(value) not in mask.replace(" ", "")
+    assert_mask_hides(DETECTOR, value, mask)

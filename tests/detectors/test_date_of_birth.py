@@ -4,6 +4,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth, parse_date_of_birth
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = DateOfBirthDetector()
 
@@ -28,12 +29,7 @@ DETECTOR = DateOfBirthDetector()
     ],
 )
 def test_found_with_context(text: str, field: str | None, value: str, normalised: str) -> None:
-    (match,) = DETECTOR.find(text, field=field)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == 0.85
-    assert match.entity_type == "DATE_OF_BIRTH"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=0.85, entity="DATE_OF_BIRTH", field=field)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def test_found_with_context(text: str, field: str | None, value: str, normalised
     ],
 )
 def test_not_found(text: str, field: str | None) -> None:
-    assert list(DETECTOR.find(text, field=field)) == []
+    assert_no_match(DETECTOR, text, field)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +97,7 @@ def test_future_is_relative_to_today() -> None:
     [("03/02/2001", Validation.NO_OPINION), ("31/02/2001", Validation.REJECT), ("1962-02-18", Validation.NO_OPINION)],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 @pytest.mark.parametrize(
@@ -109,4 +105,4 @@ def test_validate(value: str, expected: Validation) -> None:
     [("1962-02-18 00:00:00", "19**-**-**"), ("3 February 2001", "20**-**-**"), ("nonsense", "****-**-**")],
 )
 def test_mask_keeps_century_only(value: str, mask: str) -> None:
-    assert DETECTOR.mask(value) == mask
+    assert_mask_hides(DETECTOR, value, mask)

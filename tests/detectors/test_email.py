@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.email import EmailDetector
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = EmailDetector()
 
@@ -25,12 +26,9 @@ DETECTOR = EmailDetector()
     ],
 )
 def test_found(text: str, value: str, normalised: str, min_score: float, max_score: float) -> None:
-    (match,) = DETECTOR.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert min_score <= match.score <= max_score
-    assert match.entity_type == "EMAIL_ADDRESS"
+    assert_single_match(
+        DETECTOR, text, value, normalised=normalised, score=(min_score, max_score), entity="EMAIL_ADDRESS"
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +45,7 @@ def test_found(text: str, value: str, normalised: str, min_score: float, max_sco
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +57,7 @@ def test_not_found(text: str) -> None:
     ],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 @pytest.mark.parametrize(
@@ -71,8 +69,7 @@ def test_validate(value: str, expected: Validation) -> None:
     ],
 )
 def test_mask(value: str, mask: str) -> None:
-    assert DETECTOR.mask(value) == mask
-    assert value not in DETECTOR.mask(value)
+    assert_mask_hides(DETECTOR, value, mask)
 
 
 def test_many_in_one_text() -> None:

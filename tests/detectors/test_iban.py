@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.iban import IbanDetector
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = IbanDetector()
 
@@ -20,12 +21,7 @@ DETECTOR = IbanDetector()
     ],
 )
 def test_found(text: str, value: str, normalised: str) -> None:
-    (match,) = DETECTOR.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == 1.0
-    assert match.entity_type == "IBAN_CODE"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=1.0, entity="IBAN_CODE")
 
 
 @pytest.mark.parametrize(
@@ -40,7 +36,7 @@ def test_found(text: str, value: str, normalised: str) -> None:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -51,13 +47,12 @@ def test_not_found(text: str) -> None:
     ],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 def test_mask_keeps_country_and_last_four() -> None:
-    mask = DETECTOR.mask("GB82 WEST 1234 5698 7654 32")
-    assert mask == "GB **** **** **** **** 5432"
-    assert "GB82WEST12345698765432" not in mask.replace(" ", "")
+    assert_mask_hides(DETECTOR, "GB82 WEST 1234 5698 7654 32", "GB **** **** **** **** 5432")
+    assert DETECTOR.normalise("GB82 WEST 1234 5698 7654 32") == "GB82WEST12345698765432"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.ip_address import IpAddressDetector, looks_like_version
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = IpAddressDetector()
 
@@ -24,12 +25,7 @@ DETECTOR = IpAddressDetector()
     ],
 )
 def test_found(text: str, value: str, normalised: str, score: float) -> None:
-    (match,) = DETECTOR.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == score
-    assert match.entity_type == "IP_ADDRESS"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=score, entity="IP_ADDRESS")
 
 
 @pytest.mark.parametrize(
@@ -53,7 +49,7 @@ def test_found(text: str, value: str, normalised: str, score: float) -> None:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +62,7 @@ def test_not_found(text: str) -> None:
     ],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +78,7 @@ def test_looks_like_version(text: str, start: int, expected: bool) -> None:
     [("192.168.1.10", "192.*.*.*"), ("2001:db8::8a2e:370:7334", "2001:*:*:*:*:*:*:*")],
 )
 def test_mask_keeps_first_group(value: str, mask: str) -> None:
-    assert DETECTOR.mask(value) == mask
+    assert_mask_hides(DETECTOR, value, mask)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ import pytest
 from detectors.base import Validation
 from detectors.identifiers.phone import PhoneDetector
 from detectors.settings import DetectorSettings
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 GB = PhoneDetector(DetectorSettings(default_region="GB", phone_regions=("GB",)))
 GB_US = PhoneDetector(DetectorSettings(default_region="GB", phone_regions=("US", "GB")))
@@ -23,12 +24,7 @@ GB_US = PhoneDetector(DetectorSettings(default_region="GB", phone_regions=("US",
     ],
 )
 def test_found(detector: PhoneDetector, text: str, value: str, normalised: str, score: float) -> None:
-    (match,) = detector.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == score
-    assert match.entity_type == "PHONE_NUMBER"
+    assert_single_match(detector, text, value, normalised=normalised, score=score, entity="PHONE_NUMBER")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +40,7 @@ def test_found(detector: PhoneDetector, text: str, value: str, normalised: str, 
     ],
 )
 def test_not_found(detector: PhoneDetector, text: str) -> None:
-    assert list(detector.find(text)) == []
+    assert_no_match(detector, text)
 
 
 def test_regions_merge_overlapping_matches() -> None:
@@ -64,7 +60,7 @@ def test_regions_merge_overlapping_matches() -> None:
     ],
 )
 def test_validate_uses_default_region(value: str, expected: Validation) -> None:
-    assert GB_US.validate(value) is expected
+    assert_validation(GB_US, value, expected)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +76,7 @@ def test_might_match_needs_seven_digits(text: str, expected: bool) -> None:
     [("020 7946 0958", "+44 ******** 58"), ("+1 202-555-0143", "+1 ******** 43")],
 )
 def test_mask_keeps_country_code_and_last_two(value: str, mask: str) -> None:
-    assert GB.mask(value) == mask
-    assert GB.normalise(value) not in mask
+    assert_mask_hides(GB, value, mask)
     (match,) = GB.find(value)
     assert match.preview == mask
 
@@ -118,9 +113,10 @@ def test_canonical(detector: PhoneDetector, value: str, canonical: str | None) -
     ],
 )
 def test_phone_field_accepts_plausible_invalid_numbers(field: str, value: str, normalised: str, score: float) -> None:
-    (match,) = GB.find(value, field=field)
-    assert (match.start, match.end) == (len(value) - len(value.lstrip()), len(value))
-    assert (match.normalised, match.score) == (normalised, score)
+    # value.lstrip(): the match runs from the first non-blank character to the end of the value
+    assert_single_match(
+        GB, value, value.lstrip(), normalised=normalised, score=score, entity="PHONE_NUMBER", field=field
+    )
     assert GB.canonical(value) == normalised  # a lookup finds it
 
 
@@ -134,4 +130,4 @@ def test_phone_field_accepts_plausible_invalid_numbers(field: str, value: str, n
     ],
 )
 def test_invalid_numbers_need_a_phone_field(field: str | None, value: str) -> None:
-    assert list(GB.find(value, field=field)) == []
+    assert_no_match(GB, value, field)

@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.uk_nhs import UkNhsDetector
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = UkNhsDetector()
 
@@ -19,12 +20,7 @@ DETECTOR = UkNhsDetector()
     ],
 )
 def test_found_with_context(text: str, field: str | None, value: str, normalised: str) -> None:
-    (match,) = DETECTOR.find(text, field=field)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == 1.0
-    assert match.entity_type == "UK_NHS"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=1.0, entity="UK_NHS", field=field)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +38,7 @@ def test_found_with_context(text: str, field: str | None, value: str, normalised
     ],
 )
 def test_not_found(text: str, field: str | None) -> None:
-    assert list(DETECTOR.find(text, field=field)) == []
+    assert_no_match(DETECTOR, text, field)
 
 
 @pytest.mark.parametrize(
@@ -50,10 +46,10 @@ def test_not_found(text: str, field: str | None) -> None:
     [("943 476 5919", Validation.CONFIRM), ("9434765918", Validation.REJECT), ("943476591", Validation.REJECT)],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 def test_mask_and_canonical() -> None:
-    assert DETECTOR.mask("943 476 5919") == "*** *** 5919"
+    assert_mask_hides(DETECTOR, "943 476 5919", "*** *** 5919")
     assert DETECTOR.canonical("943-476-5919") == "9434765919"  # a lookup needs no context
     assert DETECTOR.canonical("943 476 5918") is None

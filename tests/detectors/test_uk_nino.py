@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.uk_nino import UkNinoDetector, valid_prefix
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = UkNinoDetector()
 
@@ -18,12 +19,7 @@ DETECTOR = UkNinoDetector()
     ],
 )
 def test_found(text: str, field: str | None, value: str, normalised: str, score: float) -> None:
-    (match,) = DETECTOR.find(text, field=field)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == score
-    assert match.entity_type == "UK_NINO"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=score, entity="UK_NINO", field=field)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def test_found(text: str, field: str | None, value: str, normalised: str, score:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +56,7 @@ def test_not_found(text: str) -> None:
     [("AB 12 34 56 C", Validation.NO_OPINION), ("QQ 12 34 56 C", Validation.REJECT), ("tn123456a", Validation.REJECT)],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 @pytest.mark.parametrize(("prefix", "valid"), [("AB", True), ("JG", True), ("ZY", True), ("OA", True), ("NT", False)])
@@ -69,6 +65,6 @@ def test_valid_prefix(prefix: str, valid: bool) -> None:
 
 
 def test_mask() -> None:
-    assert DETECTOR.mask("ab 12 34 56 c") == "AB ** ** ** C"
+    assert_mask_hides(DETECTOR, "ab 12 34 56 c", "AB ** ** ** C")
     assert DETECTOR.canonical("ab 12 34 56 c") == "AB123456C"
     assert DETECTOR.canonical("QQ123456C") is None

@@ -1,6 +1,7 @@
 import pytest
 
 from detectors.identifiers.uk_postcode import UkPostcodeDetector, looks_like_ordinal
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match
 
 DETECTOR = UkPostcodeDetector()
 
@@ -21,12 +22,7 @@ DETECTOR = UkPostcodeDetector()
     ],
 )
 def test_found(text: str, value: str, normalised: str, score: float) -> None:
-    (match,) = DETECTOR.find(text)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == normalised
-    assert match.score == score
-    assert match.entity_type == "UK_POSTCODE"
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=score, entity="UK_POSTCODE")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +40,7 @@ def test_found(text: str, value: str, normalised: str, score: float) -> None:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(("value", "expected"), [("a1 1st", True), ("B2 2ND", False), ("m1 1ae", False)])
@@ -54,7 +50,7 @@ def test_looks_like_ordinal(value: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(("value", "mask"), [("SW1A 1AA", "SW1A ***"), ("ec1a1bb", "EC1A ***")])
 def test_mask_keeps_outward_code(value: str, mask: str) -> None:
-    assert DETECTOR.mask(value) == mask
+    assert_mask_hides(DETECTOR, value, mask)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ import pytest
 
 from detectors.base import Validation
 from detectors.identifiers.us_ssn import UsSsnDetector
+from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = UsSsnDetector()
 
@@ -18,12 +19,7 @@ DETECTOR = UsSsnDetector()
     ],
 )
 def test_found(text: str, field: str | None, value: str, score: float) -> None:
-    (match,) = DETECTOR.find(text, field=field)
-    start = text.index(value)
-    assert (match.start, match.end) == (start, start + len(value))
-    assert match.normalised == "123456789"
-    assert match.score == score
-    assert match.entity_type == "US_SSN"
+    assert_single_match(DETECTOR, text, value, normalised="123456789", score=score, entity="US_SSN", field=field)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +39,7 @@ def test_found(text: str, field: str | None, value: str, score: float) -> None:
     ],
 )
 def test_not_found(text: str) -> None:
-    assert list(DETECTOR.find(text)) == []
+    assert_no_match(DETECTOR, text)
 
 
 @pytest.mark.parametrize(
@@ -51,10 +47,10 @@ def test_not_found(text: str) -> None:
     [("123-45-6789", Validation.NO_OPINION), ("666-12-3456", Validation.REJECT), ("987-65-4321", Validation.REJECT)],
 )
 def test_validate(value: str, expected: Validation) -> None:
-    assert DETECTOR.validate(value) is expected
+    assert_validation(DETECTOR, value, expected)
 
 
 def test_mask_and_canonical() -> None:
-    assert DETECTOR.mask("123 45 6789") == "***-**-6789"
+    assert_mask_hides(DETECTOR, "123 45 6789", "***-**-6789")
     assert DETECTOR.canonical("123-45-6789") == "123456789"
     assert DETECTOR.canonical("666-12-3456") is None
