@@ -31,8 +31,8 @@ from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
 
 log = logging.getLogger("piiscan.scan")
 
-#: how many times a dead worker pool is replaced before the scan gives up on the rest
-MAX_POOL_RESTARTS = 3
+#: a unit in flight when this many worker pools died is reported failed, not retried
+MAX_UNIT_DEATHS = 2
 
 
 @dataclass
@@ -275,15 +275,17 @@ def run_scan(
 def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
     """Yield UnitResults as workers finish them, keeping a bounded window in flight.
 
-    A worker process that dies (killed, out of memory) breaks the pool: its
-    in-flight units are reported failed and a fresh pool carries on.
+    A worker process that dies (killed, out of memory) breaks the pool, and
+    which in-flight unit killed it is unknown: all of them are queued again
+    for a fresh pool and rerun one at a time, and a unit that was in flight at
+    two deaths is reported failed.  The culprit fails; its neighbours are rescanned.
     """
     if not plan.units:
         return
     settings = asdict(config.detectors)
     queue = list(reversed(plan.units))  # pop() from the end = biggest first
     window = max(2, 2 * config.workers)
-    restarts = 0
+    deaths: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")
     while queue:
         executor = ProcessPoolExecutor(
@@ -296,25 +298,31 @@ def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
         try:
             while queue or in_flight:
                 while queue and len(in_flight) < window:
+                    # a unit that was in flight at a pool death runs alone, so a crash is pinned on it
+                    suspect_next = deaths[queue[-1].unit_id] > 0
+                    if in_flight and (suspect_next or any(deaths[u.unit_id] for u in in_flight.values())):
+                        break
                     unit = queue.pop()
                     in_flight[executor.submit(scan_unit, unit)] = unit
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
-                    unit = in_flight.pop(future)
                     try:
-                        yield future.result()
-                    except (BrokenProcessPool, WorkerSetupError):
+                        result = future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except WorkerSetupError:
                         raise
                     except Exception as exc:  # the task itself blew up outside the scanner's own guard
-                        yield _failed_result(unit, f"worker error: {type(exc).__name__}")
+                        result = _failed_result(in_flight[future], f"worker error: {type(exc).__name__}")
+                    in_flight.pop(future)
+                    yield result
         except BrokenProcessPool:
-            restarts += 1
             for unit in in_flight.values():
-                yield _failed_result(unit, "worker process died while scanning (killed or out of memory)")
-            if restarts > MAX_POOL_RESTARTS:
-                for unit in reversed(queue):
-                    yield _failed_result(unit, "not scanned: worker processes kept dying")
-                queue.clear()
+                deaths[unit.unit_id] += 1
+                if deaths[unit.unit_id] >= MAX_UNIT_DEATHS:
+                    yield _failed_result(unit, "worker process died while scanning (killed or out of memory)")
+                else:
+                    queue.append(unit)
         except BaseException:
             _kill_workers(executor)
             raise
