@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,9 +215,6 @@ class Index:
         ]
         return table.filter(pa.array(mask, pa.bool_()))
 
-    def iter_occurrence_files(self) -> Iterator[Path]:
-        yield from self._files("occurrences")
-
     def scans(self) -> list[dict[str, Any]]:
         base = self.root / "scans"
         if not base.exists():
@@ -278,7 +275,6 @@ class IndexWriter:
         self._items: list[dict[str, Any]] = []
         self._buffered = 0
         self._seq = 0
-        self.occurrences_written = 0
 
     def add(self, occurrences: pa.Table, links: pa.Table) -> None:
         if occurrences.num_rows:
@@ -297,8 +293,7 @@ class IndexWriter:
     def flush(self) -> None:
         seq = f"{self.scan_id}-{self._seq:04d}"
         if self._occurrences:
-            written = self._write_partitioned("occurrences", pa.concat_tables(self._occurrences), seq)
-            self.occurrences_written += written
+            self._write_partitioned("occurrences", pa.concat_tables(self._occurrences), seq)
         if self._links:
             self._write_partitioned("links", pa.concat_tables(self._links), seq)
         if self._items:
@@ -309,7 +304,7 @@ class IndexWriter:
         self._occurrences, self._links, self._items = [], [], []
         self._buffered = 0
 
-    def _write_partitioned(self, kind: str, table: pa.Table, seq: str) -> int:
+    def _write_partitioned(self, kind: str, table: pa.Table, seq: str) -> None:
         # Sort indices, not the table: each prefix's rows are then taken (copied)
         # one partition at a time, so a flush never holds a second full copy.
         order = pc.sort_indices(table, sort_keys=[("subject_key", "ascending")])
@@ -320,7 +315,6 @@ class IndexWriter:
             part = table.take(order.slice(start, end - start))
             _write_parquet(part, self.index.root / kind / f"prefix={prefix}" / f"{seq}.parquet")
             start = end
-        return table.num_rows
 
     def write_scan_record(self, record: dict[str, Any]) -> Path:
         path = self.index.root / "scans" / f"{self.scan_id}.json"

@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.index import IndexWriter, create_index, new_scan_id
 from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser
+from scanner.sanitise import Sanitiser, one_line
 from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
 
 log = logging.getLogger("piiscan.scan")
@@ -106,21 +105,16 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
             plan.connectors[connector.source] = connector
         except (SourceError, ValueError, OSError) as exc:
             if parent is not None and parent_item is not None:
-                reason = _one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
+                reason = one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
                 plan.problems.append(ItemProblem(parent_item, "failed", reason, parent))
             else:
-                plan.source_errors.append((spec, _one_line(exc)))
+                plan.source_errors.append((spec, one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
 
 
 def _with_source(problem: ItemProblem, source: str) -> ItemProblem:
     return ItemProblem(problem.item_id, problem.severity, problem.reason, source, problem.size)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 @dataclass
@@ -202,7 +196,6 @@ def run_scan(
     config: ScanConfig,
     key: bytes,
     sources: list[str] | None = None,
-    on_progress: Callable[[int], None] | None = None,
 ) -> ScanSummary:
     """Scan ``sources`` (default: the configured ones) into the configured index."""
     sources = list(sources or config.sources)
@@ -220,13 +213,16 @@ def run_scan(
     # fast, in one line, when e.g. the configured spaCy model is not installed.
     from detectors.engine import DetectionEngine
 
-    summary.detector_versions = DetectionEngine(config.detectors).detector_versions()
+    engine = DetectionEngine(config.detectors)
+    summary.detector_versions = engine.detector_versions()
     writer = IndexWriter(index, scan_id)
     plan = build_plan(config, sources)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
     for spec, reason in plan.source_errors:
         log.error("%s", reason if spec in reason else f"{spec}: {reason}")
-    recorder = _Recorder(writer, summary, SubjectHasher(key), Sanitiser(config.detectors), summary.settings_fingerprint)
+    recorder = _Recorder(
+        writer, summary, SubjectHasher(key), Sanitiser(config.detectors, engine.detectors), summary.settings_fingerprint
+    )
     for problem in plan.problems:
         recorder.record(None, problem.item_id, problem.source, [problem], problem.size)
     tracker = _ItemTracker(plan)
@@ -253,8 +249,6 @@ def run_scan(
             if progress is not None:
                 progress.update(result.bytes_scanned)
                 progress.set_postfix_str(f"{summary.items_scanned + summary.items_failed}/{len(plan.items)} items")
-            if on_progress:
-                on_progress(result.bytes_scanned)
         summary.status = "completed"
     except KeyboardInterrupt:
         summary.status = "interrupted"
@@ -308,9 +302,7 @@ def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
                 for future in done:
                     try:
                         result = future.result()
-                    except BrokenProcessPool:
-                        raise
-                    except WorkerSetupError:
+                    except (BrokenProcessPool, WorkerSetupError):
                         raise
                     except Exception as exc:  # the task itself blew up outside the scanner's own guard
                         result = _failed_result(in_flight[future], f"worker error: {type(exc).__name__}")

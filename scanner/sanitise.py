@@ -8,16 +8,22 @@ identifier the (cheap, regex-based) identifier detectors find in it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from detectors.base import Detector
 from detectors.settings import DetectorSettings
 
 _CACHE_LIMIT = 100_000
 
 
 class Sanitiser:
-    def __init__(self, settings: DetectorSettings) -> None:
-        from detectors.identifiers import build_identifier_detectors
+    def __init__(self, settings: DetectorSettings, detectors: Sequence[Detector] | None = None) -> None:
+        """``detectors``: reuse an engine's identifier detectors instead of building a second set."""
+        if detectors is None:
+            from detectors.identifiers import build_identifier_detectors
 
-        self._detectors = build_identifier_detectors(settings)
+            detectors = build_identifier_detectors(settings)
+        self._detectors = list(detectors)
         self._cache: dict[str, tuple[str, bool]] = {}
 
     def mask(self, text: str) -> tuple[str, bool]:
@@ -40,3 +46,9 @@ class Sanitiser:
 
     def __call__(self, text: str) -> str:
         return self.mask(text)[0]
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (or its type name), for one-line errors."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

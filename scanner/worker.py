@@ -23,7 +23,7 @@ from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkU
 from detectors.settings import DetectorSettings
 from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA
 from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser
+from scanner.sanitise import Sanitiser, one_line
 
 log = logging.getLogger("piiscan.worker")
 
@@ -50,7 +50,6 @@ class UnitResult:
     bytes_scanned: int = 0
     records: int = 0
     elapsed: float = 0.0
-    error: str | None = None
 
 
 class UnitScanner:
@@ -73,7 +72,7 @@ class UnitScanner:
         self.engine = (engine_factory or DetectionEngine)(settings)
         self.hasher = SubjectHasher(key)
         self.linkable = frozenset(LINKABLE_ENTITIES)
-        self._sanitiser = Sanitiser(settings)
+        self._sanitiser = Sanitiser(settings, self.engine.detectors)
         self._versions = self.engine.detector_versions()
 
     def sanitise(self, text: str) -> tuple[str, bool]:
@@ -246,11 +245,6 @@ class UnitScanner:
         return pa.table(out, schema=LINK_SCHEMA)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text[:200]
-
-
 # -- process-pool plumbing (top-level so it pickles) ------------------------
 _scanner: UnitScanner | None = None
 _init_error: str | None = None
@@ -271,7 +265,7 @@ def init_worker(connectors: dict[str, Connector], settings: dict[str, Any], key:
     try:
         _scanner = UnitScanner(connectors, DetectorSettings.from_dict(settings), key, scan_id)
     except Exception as exc:
-        _init_error = f"cannot set up detectors: {_one_line(exc) or type(exc).__name__}"
+        _init_error = f"cannot set up detectors: {one_line(exc)}"
 
 
 def scan_unit(unit: WorkUnit) -> UnitResult:

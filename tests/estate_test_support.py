@@ -16,31 +16,19 @@ from __future__ import annotations
 
 import csv
 import gzip
-import importlib.util
 import json
 import re
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from tests.conftest import load_bench_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_ESTATE = REPO_ROOT / "examples" / "estate"
 
 
-def _load() -> ModuleType:
-    name = "piiscan_bench_estate"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "bench" / "estate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses resolve their module through sys.modules
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-estate_module = _load()
+estate_module = load_bench_module("estate.py")
 GeneratedEstate = estate_module.GeneratedEstate
 Location = estate_module.Location
 Planted = estate_module.Planted

@@ -1,35 +1,20 @@
 """The quality benchmark's scoring (``bench/quality.py``): matching, metrics, scope rules, and that its
 piiscan side is the command line's ``detect --jsonl``.
 
-``bench/`` is not a package, so the script is loaded by path (as in tests/estate_test_support.py).
+``bench/`` is not a package, so the script is loaded by path (tests.conftest.load_bench_module).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO, run_cli, shared_dataset
+from tests.conftest import load_bench_module, run_cli, shared_dataset
 
-
-def _load() -> ModuleType:
-    name = "piiscan_bench_quality"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "quality.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses resolve their module through sys.modules
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-quality = _load()
+quality = load_bench_module("quality.py")
 
 
 @pytest.mark.parametrize(

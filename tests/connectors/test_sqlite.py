@@ -16,9 +16,8 @@ import pytest
 
 from connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit
 from connectors.sqlite import BATCH_ROWS, SQLiteConnector, sqlite_path
+from tests.conftest import shared_dataset
 from tests.connectors.conformance import ConnectorConformance, items_of, problems, read_all
-
-CHINOOK = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "chinook" / "Chinook_Sqlite.sqlite"
 
 SCHEMA = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT, score REAL, photo BLOB, note);
@@ -256,9 +255,7 @@ def test_source_round_trips(db: SQLiteConnector, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def chinook() -> Path:
-    if not CHINOOK.is_file():
-        pytest.skip(f"Chinook sample database not found at {CHINOOK}")
-    return CHINOOK
+    return shared_dataset("chinook", "Chinook_Sqlite.sqlite")
 
 
 def test_chinook_customers_are_keyed_by_customer_id(chinook: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +22,7 @@ from detectors.identifiers import build_identifier_detectors
 from detectors.identifiers.email import EmailDetector
 from detectors.nlp import NerDetector
 from detectors.settings import DetectorSettings
+from tests.conftest import shared_dataset
 
 SETTINGS = DetectorSettings()
 
@@ -127,10 +127,6 @@ def test_classify_typed_columns() -> None:
     assert classify_column("CustomerId", pa.array([1, 2, 3]), detectors(), SETTINGS).kind == "mixed"
 
 
-CHINOOK = Path(__file__).resolve().parents[3] / "shared/datasets/chinook/Chinook_Sqlite.sqlite"
-
-
-@pytest.mark.skipif(not CHINOOK.exists(), reason="shared/datasets/chinook not beside the project")
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
@@ -147,7 +143,8 @@ CHINOOK = Path(__file__).resolve().parents[3] / "shared/datasets/chinook/Chinook
     ],
 )  # fmt: skip
 def test_classify_chinook(table: str, expected: dict[str, str]) -> None:
-    with closing(sqlite3.connect(CHINOOK)) as con:
+    chinook = shared_dataset("chinook", "Chinook_Sqlite.sqlite")
+    with closing(sqlite3.connect(chinook)) as con:
         cursor = con.execute(f"SELECT * FROM {table}")
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
