@@ -21,13 +21,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.address import AddressDetector
 from detectors.base import Detector, Match, mask_middle, match_schema
+from detectors.names import is_organisation, propagate_names
 from detectors.nlp import NER_ENTITIES, normalise_name
 from detectors.settings import DetectorSettings
 
 if TYPE_CHECKING:
     from detectors.nlp import NerDetector
 
+ADDRESS_DETECTOR = AddressDetector.name
 #: ``detector`` of matches that come from the column's name (PERSON/LOCATION columns).
 COLUMN_DETECTOR = "column_name"
 COLUMN_DETECTOR_VERSION = "1"
@@ -51,6 +54,7 @@ IDENTIFIER_HINTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "PHONE_NUMBER": (("phone",), ("mobile",), ("tel",), ("telephone",), ("fax",), ("cell",), ("landline",),
                      ("phone", "number"), ("tel", "no"), ("mobile", "no")),
     "UK_POSTCODE": (("postcode",), ("post", "code"), ("postal", "code"), ("zip",), ("zip", "code")),
+    "POSTAL_CODE": (("postcode",), ("post", "code"), ("postal", "code"), ("zip",), ("zip", "code"), ("plz",)),
     "UK_NINO": (("nino",), ("ni", "number"), ("ni", "no"), ("national", "insurance")),
     "UK_NHS": (("nhs",),),
     "US_SSN": (("ssn",), ("social", "security")),
@@ -204,6 +208,8 @@ def classify_column(
     n = len(values)
     if not n:
         return ColumnPlan("skip", reason="no values")
+    # whole-value identifier types only: address columns are recognised by name and shape below
+    detectors = [d for d in detectors if d.entity not in NER_ENTITIES]
 
     whole = {d.name: [m for m in (whole_match(d, v, column) for v in values) if m] for d in detectors}
 
@@ -220,7 +226,8 @@ def classify_column(
             )
     hinted = [d for d in detectors if has_phrase(tokens, IDENTIFIER_HINTS.get(d.entity, ()))]
     if hinted:
-        best = max(hinted, key=lambda d: len(whole[d.name]))
+        # a type with a shape of its own (UK postcodes) before one that only context makes (postal codes)
+        best = max(hinted, key=lambda d: (len(whole[d.name]) / n >= HINT_SHARE, not d.requires_context))
         if len(whole[best.name]) / n >= HINT_SHARE:
             return identifier("identifier", best, "name+values")
     if detectors:
@@ -265,9 +272,23 @@ def find_identifiers(text: str, detectors: Sequence[Detector], field: str | None
 def resolve_overlaps(matches: list[Match]) -> list[Match]:
     """Keep non-overlapping matches, best first: any identifier beats NER (the
     local part of an email is not also a PERSON), then the higher score, then the
-    longer span.  Identical spans collapse to one."""
+    longer span.  Identical spans collapse to one.
+
+    A street address is a structure around other findings: it replaces the NER
+    guesses inside it (a street name tagged PERSON) but the identifiers inside
+    it (a postcode) are kept as findings of their own.
+    """
     if len(matches) < 2:
         return matches
+    addresses = [m for m in matches if m.detector == ADDRESS_DETECTOR]
+    if addresses:
+        rest = resolve_overlaps([m for m in matches if m.detector != ADDRESS_DETECTOR])
+        kept = [
+            m
+            for m in rest
+            if m.entity_type not in NER_ENTITIES or not any(a.start < m.end and m.start < a.end for a in addresses)
+        ]
+        return sorted(kept + addresses, key=lambda m: (m.start, m.end))
     ranked = sorted(matches, key=lambda m: (m.entity_type not in NER_ENTITIES, m.score, m.end - m.start), reverse=True)
     kept: list[Match] = []
     starts: list[int] = []
@@ -288,7 +309,13 @@ def scan_texts(
     if ner is not None:
         for matches, ner_matches in zip(found, ner.find_batch(list(texts)), strict=True):
             matches.extend(ner_matches)
-    return [resolve_overlaps(m) for m in found]
+    out = []
+    for text, matches in zip(texts, found, strict=True):
+        if any(m.entity_type == "PERSON" for m in matches):
+            matches = [m for m in matches if not is_organisation(text, m)]
+            matches.extend(propagate_names(text, matches))
+        out.append(resolve_overlaps(matches))
+    return out
 
 
 # -- extraction -----------------------------------------------------------------

@@ -6,6 +6,7 @@ all text; PERSON and LOCATION come from NER (:mod:`detectors.nlp`).
 
 from __future__ import annotations
 
+from detectors.address import AddressDetector
 from detectors.base import Detector, mask_middle
 from detectors.identifiers.credit_card import CreditCardDetector
 from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
@@ -13,10 +14,13 @@ from detectors.identifiers.email import EmailDetector
 from detectors.identifiers.iban import IbanDetector
 from detectors.identifiers.ip_address import IpAddressDetector
 from detectors.identifiers.phone import PhoneDetector
+from detectors.identifiers.postal_code import PostalCodeDetector
 from detectors.identifiers.uk_nhs import UkNhsDetector
 from detectors.identifiers.uk_nino import UkNinoDetector
 from detectors.identifiers.uk_postcode import UkPostcodeDetector
+from detectors.identifiers.us_driver_license import UsDriverLicenseDetector
 from detectors.identifiers.us_ssn import UsSsnDetector
+from detectors.names import NameDetector
 from detectors.settings import DetectorSettings
 
 __all__ = [
@@ -41,6 +45,8 @@ _DETECTORS: tuple[type[Detector], ...] = (
     IpAddressDetector,
     DateOfBirthDetector,
     UkPostcodeDetector,
+    PostalCodeDetector,
+    UsDriverLicenseDetector,
 )
 IDENTIFIER_ENTITIES: tuple[str, ...] = tuple(d.entity for d in _DETECTORS)
 #: entity types specific enough to one person to link records by (used for --linked):
@@ -49,7 +55,13 @@ LINKABLE_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE"
 _NAME_ENTITIES = ("PERSON", "LOCATION")
 
 
+#: Rule recognizers for the NER entity types (their threshold is settings.ner_threshold).
+_NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, NameDetector)
+
+
 def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:
+    if cls in _NAME_RECOGNIZERS:
+        return cls(threshold=settings.ner_threshold)
     threshold = settings.score_threshold
     if cls is PhoneDetector:
         return PhoneDetector(settings, threshold=threshold)
@@ -59,11 +71,15 @@ def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:
 
 
 def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
-    """All identifier detectors enabled by settings (settings.wants(entity)), in a stable order.
+    """All pattern detectors enabled by settings (settings.wants(entity)), in a stable order.
 
+    The identifier detectors, then (when ``settings.ner``: PERSON and LOCATION
+    wanted in free text) the street-address and name-list recognizers, the rules
+    that work beside the NER model.
     ``settings.extra["dob_day_first"]`` (default True) reads 03/02/2001 as 3 February.
     """
-    return [_build(cls, settings) for cls in _DETECTORS if settings.wants(cls.entity)]
+    classes = (*_DETECTORS, *_NAME_RECOGNIZERS) if settings.ner else _DETECTORS
+    return [_build(cls, settings) for cls in classes if settings.wants(cls.entity)]
 
 
 def normalise_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:

@@ -17,12 +17,15 @@ GROUPS_OF_4 = _EDGE_START + r"\d{4}(?P<s>[ -])\d{4}(?:(?P=s)\d{4}){1,2}(?:(?P=s)
 #: 4-6-4/5 groups: American Express (15), Diners Club (14).
 GROUPS_4_6_5 = _EDGE_START + r"\d{4}(?P<s>[ -])\d{6}(?P=s)\d{4,5}" + _EDGE_END
 PLAIN = r"(?<!\d)\d{13,19}" + _EDGE_END
+#: Maestro issues 12-digit cards too; that shape is common, so it needs a card word nearby.
+PLAIN_12 = r"(?<!\d)(?<!\d[ -])\d{12}" + _EDGE_END
 
 _NOT_DIGIT = re.compile(r"\D")
 
 
 class CreditCardDetector(Detector):
-    """Card numbers of 13-19 digits, plain or in the usual groups, kept only if Luhn-valid.
+    """Card numbers of 13-19 digits (12 for Maestro, next to a card word), plain or in the usual
+    groups, kept only if Luhn-valid.
 
     Luhn passes one random number in ten, so the shape matters too: separators
     must form the printed groups, and a run of one repeated digit is rejected
@@ -36,15 +39,20 @@ class CreditCardDetector(Detector):
         Pattern("card grouped 4", GROUPS_OF_4, 0.5),
         Pattern("card grouped 4-6-5", GROUPS_4_6_5, 0.5),
         Pattern("card plain", PLAIN, 0.5),
+        Pattern("card plain 12", PLAIN_12, 0.5),
     )
-    context: ClassVar[tuple[str, ...]] = ("card", "credit", "debit", "visa", "mastercard", "amex", "pan")
+    context: ClassVar[tuple[str, ...]] = ("card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "pan", "cc")
 
     def might_match(self, text: str) -> bool:
-        return has_min_digits(text, 13)
+        return has_min_digits(text, 12)
+
+    def plausible(self, text: str, start: int, end: int) -> bool:
+        """A 12-digit (Maestro) number only with a card word nearby ("my card 501864667909")."""
+        return end - start != 12 or self.has_context(text, start, end)
 
     def validate(self, value: str) -> Validation:
         digits = self.normalise(value)
-        if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
             return Validation.REJECT
         return Validation.CONFIRM if luhn.is_valid(digits) else Validation.REJECT
 

@@ -15,6 +15,9 @@ from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_c
 #: case-insensitive, runs of four-letter words would become candidates.
 IBAN_REGEX = r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
 
+#: Typed in lower case ("my iban is gb42nawi0445..."): compact only, and only next to "IBAN".
+IBAN_ANY_CASE = r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}[A-Z0-9]{11,30}(?![A-Za-z0-9])"
+
 
 class IbanDetector(Detector):
     """IBANs whose country format and mod-97 check digits python-stdnum accepts.
@@ -27,7 +30,7 @@ class IbanDetector(Detector):
     name = "iban"
     version = "1"
     entity = "IBAN_CODE"
-    patterns = (Pattern("iban", IBAN_REGEX, 0.5),)
+    patterns = (Pattern("iban", IBAN_REGEX, 0.5), Pattern("iban lower case", IBAN_ANY_CASE, 0.5))
     context: ClassVar[tuple[str, ...]] = ("iban", "bank", "account")
 
     def might_match(self, text: str) -> bool:
@@ -43,11 +46,16 @@ class IbanDetector(Detector):
                 break
             yield start, start + len(value)
 
+    def plausible(self, text: str, start: int, end: int) -> bool:
+        """Lower-case candidates need "IBAN" (or "bank", "account") nearby: mod-97 passes 1 in 97."""
+        value = text[start:end]
+        return value == value.upper() or self.has_context(text, start, end)
+
     def validate(self, value: str) -> Validation:
-        return Validation.CONFIRM if iban.is_valid(value) else Validation.REJECT
+        return Validation.CONFIRM if iban.is_valid(value.upper()) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return iban.compact(value)
+        return iban.compact(value).upper()
 
     def mask(self, value: str) -> str:
         """Country code and last four: ``GB **** **** **** **** 5432``."""

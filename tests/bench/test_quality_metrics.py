@@ -18,26 +18,44 @@ quality = load_bench_module("quality.py")
 
 
 @pytest.mark.parametrize(
-    ("gold", "predicted", "exact", "overlap"),
+    ("gold", "predicted", "exact", "overlap", "one_to_one"),
     [
-        pytest.param([], [], (0, 0, 0), (0, 0, 0), id="nothing"),
-        pytest.param([(0, 5)], [], (0, 0, 1), (0, 0, 1), id="missed"),
-        pytest.param([], [(0, 5)], (0, 1, 0), (0, 1, 0), id="spurious"),
-        pytest.param([(0, 5)], [(0, 5)], (1, 0, 0), (1, 0, 0), id="same span"),
-        pytest.param([(0, 5)], [(1, 5)], (0, 1, 1), (1, 0, 0), id="shifted start"),
-        pytest.param([(0, 40)], [(30, 38)], (0, 1, 1), (1, 0, 0), id="postcode inside an address"),
-        pytest.param([(0, 5)], [(5, 9)], (0, 1, 1), (0, 1, 1), id="touching is not overlapping"),
-        pytest.param([(0, 10)], [(0, 4), (5, 10)], (0, 2, 1), (1, 1, 0), id="two predictions over one gold"),
-        pytest.param([(0, 5)], [(0, 5), (0, 5)], (1, 1, 0), (1, 1, 0), id="duplicate prediction"),
-        pytest.param([(0, 4), (6, 10)], [(0, 10)], (0, 1, 2), (1, 0, 1), id="one prediction over two golds"),
-        pytest.param([(0, 4), (6, 10)], [(0, 4), (6, 10)], (2, 0, 0), (2, 0, 0), id="two clean matches"),
-        # greedy by largest overlap, not a maximum matching: (5, 11) takes (0, 10), so (10, 12) and (0, 4) go unmatched
-        pytest.param([(0, 10), (10, 12)], [(5, 11), (0, 4)], (0, 2, 2), (1, 1, 1), id="greedy largest overlap"),
+        # (tp, fp, fn, gold found): tp/fp count predictions, fn/found count gold spans
+        pytest.param([], [], (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), id="nothing"),
+        pytest.param([(0, 5)], [], (0, 0, 1, 0), (0, 0, 1, 0), (0, 0, 1, 0), id="missed"),
+        pytest.param([], [(0, 5)], (0, 1, 0, 0), (0, 1, 0, 0), (0, 1, 0, 0), id="spurious"),
+        pytest.param([(0, 5)], [(0, 5)], (1, 0, 0, 1), (1, 0, 0, 1), (1, 0, 0, 1), id="same span"),
+        pytest.param([(0, 5)], [(1, 5)], (0, 1, 1, 0), (1, 0, 0, 1), (1, 0, 0, 1), id="shifted start"),
+        pytest.param([(0, 40)], [(30, 38)], (0, 1, 1, 0), (1, 0, 0, 1), (1, 0, 0, 1), id="postcode inside an address"),
+        pytest.param([(0, 5)], [(5, 9)], (0, 1, 1, 0), (0, 1, 1, 0), (0, 1, 1, 0), id="touching is not overlapping"),
+        pytest.param(
+            [(0, 10)], [(0, 4), (5, 10)], (0, 2, 1, 0), (1, 1, 0, 1), (1, 1, 0, 1), id="two predictions over one gold"
+        ),
+        pytest.param([(0, 5)], [(0, 5), (0, 5)], (1, 1, 0, 1), (1, 1, 0, 1), (1, 1, 0, 1), id="duplicate prediction"),
+        pytest.param(
+            [(0, 4), (6, 10)], [(0, 10)], (0, 1, 2, 0), (1, 0, 0, 2), (1, 0, 1, 1), id="one prediction over two golds"
+        ),
+        pytest.param(
+            [(0, 4), (6, 10), (12, 15)], [(0, 10)], (0, 1, 3, 0), (1, 0, 1, 2), (1, 0, 2, 1), id="address in pieces"
+        ),
+        pytest.param(
+            [(0, 4), (6, 10)], [(0, 4), (6, 10)], (2, 0, 0, 2), (2, 0, 0, 2), (2, 0, 0, 2), id="two clean matches"
+        ),
+        # greedy by largest overlap, not a maximum matching: (5, 11) takes (0, 10), so (0, 4) goes unmatched
+        pytest.param(
+            [(0, 10), (10, 12)],
+            [(5, 11), (0, 4)],
+            (0, 2, 2, 0),
+            (1, 1, 0, 2),
+            (1, 1, 1, 1),
+            id="greedy largest overlap",
+        ),
     ],
 )
-def test_match_spans(gold, predicted, exact, overlap):
+def test_match_spans(gold, predicted, exact, overlap, one_to_one):
     assert quality.match_spans(gold, predicted, "exact") == exact
     assert quality.match_spans(gold, predicted, "overlap") == overlap
+    assert quality.match_spans(gold, predicted, "overlap_1to1") == one_to_one
 
 
 def test_match_spans_rejects_unknown_mode():
@@ -57,6 +75,7 @@ def test_match_spans_rejects_unknown_mode():
         pytest.param((1, 1, 0), 2, (0.5, 1.0, 5 / 6), id="F2 favours recall"),
         pytest.param((1, 0, 1), 2, (1.0, 0.5, 5 / 9), id="F2 penalises missed spans"),
         pytest.param((1, 0, 1), 1, (1.0, 0.5, 2 / 3), id="F1 is symmetric"),
+        pytest.param((1, 0, 1, 3), 1, (1.0, 0.75, 6 / 7), id="recall counts gold spans found"),
     ],
 )
 def test_prf(counts, beta, expected):

@@ -80,7 +80,7 @@ NOTES = ["Customer called about a late delivery to her home", "Refund issued aft
         ("Phone", PHONES, "identifier", "PHONE_NUMBER"),
         ("fax", PHONES, "identifier", "PHONE_NUMBER"),
         ("PostalCode", ["SW1V 3EN", "WC2H 9JQ", "T6G 2C7", "2010", "14700"], "identifier", "UK_POSTCODE"),
-        ("zip", ["90210", "10001", "60601"], "mixed", None),  # not UK postcodes
+        ("zip", ["90210", "10001", "60601"], "identifier", "POSTAL_CODE"),  # not UK postcodes
         ("NINumber", ["AB 12 34 56 C", "JG103759A"], "identifier", "UK_NINO"),
         ("nhs_no", ["943 476 5919", "9434765870"], "identifier", "UK_NHS"),
         ("iban", ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000"], "identifier", "IBAN_CODE"),
@@ -136,7 +136,7 @@ def test_classify_typed_columns() -> None:
              "Address": "location", "City": "location", "Phone": "identifier", "Fax": "identifier",
              "Email": "identifier", "Title": "mixed", "EmployeeId": "mixed"},
         ),
-        ("Customer", {"Company": "mixed", "PostalCode": "mixed", "Country": "mixed", "Email": "identifier"}),
+        ("Customer", {"Company": "mixed", "PostalCode": "identifier", "Country": "mixed", "Email": "identifier"}),
         ("Invoice", {"BillingAddress": "location", "BillingCity": "location", "InvoiceDate": "mixed"}),
         ("Artist", {"Name": "mixed"}),
         ("Track", {"Name": "mixed", "Composer": "mixed"}),

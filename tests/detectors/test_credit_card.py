@@ -64,3 +64,17 @@ def test_validate(value: str, expected: Validation) -> None:
 )
 def test_mask_keeps_last_four(value: str, mask: str) -> None:
     assert_mask_hides(DETECTOR, value, mask)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("What is the limit for card 501864667909?", True),  # 12-digit Maestro, Luhn-valid, card word
+        ("cc 503802053770 on my e-mail", True),
+        ("order 501864667909 shipped", False),  # no card word: too common a shape
+        ("card 501864667908", False),  # Luhn fails
+        ("card 5018646679091", False),  # 13 digits failing Luhn
+    ],
+)
+def test_twelve_digit_maestro_needs_a_card_word(text: str, found: bool) -> None:
+    assert bool(list(CreditCardDetector().find(text))) is found

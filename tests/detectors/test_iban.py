@@ -65,3 +65,17 @@ def test_mask_keeps_country_and_last_four() -> None:
 )
 def test_canonical(value: str, canonical: str | None) -> None:
     assert DETECTOR.canonical(value) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my iban is gb82west12345698765432", True),  # lower case, with "iban"
+        ("ref gb82west12345698765432", False),  # lower case needs the word
+        ("my iban is gb82west12345698765433", False),  # mod-97 fails
+    ],
+)
+def test_lower_case_iban_needs_context(text: str, found: bool) -> None:
+    matches = list(IbanDetector().find(text))
+    assert bool(matches) is found
+    assert all(m.normalised == "GB82WEST12345698765432" for m in matches)

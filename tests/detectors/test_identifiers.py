@@ -23,12 +23,15 @@ SAMPLES = [
     ("IP_ADDRESS", "from 2001:0db8::0001", None, "2001:0db8::0001", "2001:DB8:0:0:0:0:0:1"),
     ("DATE_OF_BIRTH", "born 3 February 1962", None, "3 February 1962", "1962-02-03 00:00:00"),
     ("UK_POSTCODE", "SW1A 1AA", "address", "SW1A 1AA", "sw1a1aa"),
+    ("POSTAL_CODE", "zip code 90010-170", None, "90010-170", " 90010-170"),
+    ("US_DRIVER_LICENSE", "driver's license F1628-2354", None, "F1628-2354", "f16282354"),
 ]
 
 
 def test_build_all_in_stable_order() -> None:
     detectors = build_identifier_detectors(GB)
-    assert tuple(d.entity for d in detectors) == IDENTIFIER_ENTITIES
+    # identifiers, then the address (LOCATION) and name-list (PERSON) recognizers
+    assert tuple(d.entity for d in detectors) == (*IDENTIFIER_ENTITIES, "LOCATION", "PERSON")
     assert len({d.name for d in detectors}) == len(detectors)
     assert all(d.version for d in detectors)
     assert [d.name for d in build_identifier_detectors(GB)] == [d.name for d in detectors]
@@ -39,8 +42,8 @@ def test_build_all_in_stable_order() -> None:
 def test_build_respects_wanted_entities_and_threshold() -> None:
     settings = DetectorSettings(entities=("PHONE_NUMBER", "US_SSN", "PERSON"), score_threshold=0.8)
     detectors = build_identifier_detectors(settings)
-    assert [d.entity for d in detectors] == ["US_SSN", "PHONE_NUMBER"]
-    assert all(d.threshold == 0.8 for d in detectors)
+    assert [d.entity for d in detectors] == ["US_SSN", "PHONE_NUMBER", "PERSON"]
+    assert [d.threshold for d in detectors] == [0.8, 0.8, settings.ner_threshold]
     assert list(detectors[0].find("123-45-6789")) == []  # 0.5 without context
 
 

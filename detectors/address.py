@@ -1,0 +1,328 @@
+"""LOCATION: postal addresses as one multi-token, multi-line span.
+
+NER models tag place names ("Leeds") but not "12 Crown St, Apt. 3\\nLeeds
+LS1 4AP": a street address is a structure, not an entity the small spaCy
+model learned.  This recognizer finds an *anchor* — a street with a number, a
+flat/suite/PO box, a military address — and then takes in the parts that
+follow it on the same line or on the next lines of an address block: units,
+towns, region codes, postcodes and country names.  Each part adds evidence;
+an address is reported only with enough of it (a bare "Room 101" or "Windows
+10" is not one).
+
+Street vocabulary: the USPS street suffixes (Publication 28), the usual UK
+ones, and the street words of the European languages whose addresses UK/EU
+estates hold (Via, Rue, Calle, ul., -straße, -gatan, -katu ...).  Country
+names come from phonenumbers' bundled English names, so no list of ours
+drifts out of date.  Pure regular expressions over the text: cheap enough to
+run on every chunk that has a digit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import ClassVar
+
+from detectors.base import Detector, Match, has_min_digits, mask_middle
+
+#: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽΆΈ-ΏΑ-ΩЀ-Я"
+CAP = rf"[{_UPPER}][^\W\d_]*(?:['’\-][^\W\d_]+)*\.?"
+#: Lower-case words that sit inside street and town names ("Via dei Fiorentini", "Soto del Barco").
+PARTICLES = (
+    "de", "del", "della", "delle", "dei", "degli", "di", "da", "das", "do", "dos", "du", "des", "d'", "la", "le",
+    "les", "el", "al", "van", "von", "der", "den", "ten", "ter", "y", "am", "an", "im", "auf", "sur", "sul",
+    "st.", "ul.", "al.", "os.", "u.", "str.", "c/", "r.", "av.", "avda.", "pl.", "ter.",
+)  # fmt: skip
+_PARTICLE = "(?:" + "|".join(re.escape(p) for p in sorted(PARTICLES, key=len, reverse=True)) + ")"
+#: Street-type words, as their own word (USPS Publication 28 suffixes, UK and European street words).
+STREET_WORDS = (
+    # English (USPS suffixes and abbreviations, UK usage)
+    "street", "st", "road", "rd", "avenue", "ave", "av", "lane", "ln", "drive", "dr", "court", "ct", "place", "pl",
+    "close", "way", "boulevard", "blvd", "terrace", "terr", "crescent", "cres", "square", "sq", "trail", "trl",
+    "loop", "parkway", "pkwy", "highway", "hwy", "circle", "cir", "grove", "gardens", "gdns", "mews", "row", "walk",
+    "hill", "rise", "green", "yard", "wharf", "alley", "path", "pike", "plaza", "ridge", "route", "rte", "vista",
+    "ferry", "heights", "hollow", "junction", "knoll", "knolls", "landing", "meadow", "meadows", "mill", "mills",
+    "orchard", "oval", "pass", "point", "port", "ranch", "shore", "shores", "spring", "springs", "stream", "summit",
+    "trace", "track", "turnpike", "valley", "village", "ville", "cove", "coves", "flat", "flats", "union", "unions",
+    "forge", "forges", "creek", "crossing", "crossroad", "dale", "dam", "divide", "estate", "estates", "expressway",
+    "falls", "fields", "forest", "fort", "freeway", "gateway", "glen", "glens", "harbor", "harbour", "haven",
+    "lakes", "lights", "locks", "lodge", "manor", "manors", "motorway", "plains", "prairie", "radial", "ramp",
+    "rapids", "skyway", "spur", "stravenue", "throughway", "tunnel", "underpass", "viaduct", "bypass", "branch",
+    "bridge", "brook", "brooks", "burg", "burgs", "canyon", "causeway", "cliff", "cliffs", "commons", "corners",
+    "crest", "curve", "extension", "isle", "mountain", "shoal", "shoals", "bluff", "bluffs", "bottom", "bend",
+    "parade", "precinct", "quay", "embankment", "broadway", "circus", "chase", "croft", "fold", "gate", "hey",
+    "wynd", "vale", "approach",
+    # Romance and other languages (words before the name)
+    "via", "viale", "piazza", "piazzetta", "piazzale", "corso", "largo", "vicolo", "strada", "contrada", "rue",
+    "allée", "allee", "impasse", "chemin", "quai", "calle", "avenida", "avda", "paseo", "camino", "carrer",
+    "carretera", "travesía", "rua", "travessa", "praça", "praca", "estrada", "rodovia", "ul", "ulica", "aleja",
+    "plac", "náměstí", "namesti", "utca", "út", "tér", "ulitsa", "odos", "leoforos", "str", "cesta", "iela",
+    "gatve", "tänav", "tee", "gade", "vej", "gata", "gatan", "vägen", "veien", "vei", "vegen", "stræde", "katu",
+    "tie", "kuja", "straat", "laan", "plein", "gracht", "kade", "weg", "steeg", "strasse", "straße", "gasse",
+    "platz", "markt", "ring", "damm", "ufer", "cite", "cité", "quartier", "residence", "résidence", "rr",
+)  # fmt: skip
+#: Word endings that make a compound street name in Germanic, Nordic and Finnic languages ("Koskikatu").
+STREET_ENDINGS = (
+    "strasse", "straße", "str", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer", "markt", "graben",
+    "gatan", "gata", "vägen", "väg", "veien", "vei", "vegen", "gade", "gaden", "vej", "vejen", "stræde", "stien",
+    "katu", "kuja", "tie", "polku", "straat", "laan", "plein", "gracht", "kade", "dreef", "singel", "steeg",
+    "braut", "vegur", "stræti", "brekka", "tänav", "iela", "gatve", "utca", "ulica", "ulice", "cesta",
+    "torget", "torg", "backen", "bakken", "stig", "lund",
+)  # fmt: skip
+_STREET_WORD = "(?:" + "|".join(re.escape(w) for w in sorted(STREET_WORDS, key=len, reverse=True)) + r")\.?"
+_STREET_ENDING = "(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")"
+_NUM = r"\d{1,5}[A-Za-z]?\.?"
+_WORD = rf"(?:{CAP}|{_PARTICLE}|\d{{1,3}}(?:st|nd|rd|th)\b)"
+_GAP = r"[ \t]+"
+#: Up to five name words, the first capitalised (or an abbreviation like "ul.", "C/").
+_NAME = rf"(?:{_PARTICLE}{_GAP})?{CAP}(?:{_GAP}{_WORD}){{0,4}}"
+_NO_DIGIT_BEFORE = r"(?<![\w.,:/\-+])"
+
+#: "6750 Koskikatu 25", "2450 Crown St", "975 3968 Bay Street", "846 31 Rue Al Imam Al Bakri".
+NUMBER_FIRST = re.compile(
+    rf"{_NO_DIGIT_BEFORE}(?P<num>\d{{1,6}}[A-Za-z]?)(?:[ \t]\d{{1,5}}[A-Za-z]?)?{_GAP}(?P<name>{_NAME})"
+    rf"(?:{_GAP}(?P<house>{_NUM})(?![\w/]|[ \t]\d))?"
+)
+#: "Via dei Fiorentini 17", "Augsburger Strasse 36", "ul. Zamkowa 33", "Maneeži 75".
+NAME_FIRST = re.compile(
+    rf"(?<![\w.])(?P<name>{_NAME}){_GAP}(?P<house>\d{{1,5}}[A-Za-z]?)(?![\w/:.,]\d|[\w/]|[ \t]\d)\.?"
+)
+#: Flats, suites, PO boxes, US military addresses.
+UNIT = re.compile(
+    r"(?i)(?<![\w])(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|p\.?\s?o\.?\s?box|"
+    r"post\s?box|postbox|box|psc|cmr)\.?\s?#?\s?\d{1,6}[A-Za-z]?(?![\w])"
+)
+MILITARY = re.compile(r"(?i)(?<![\w])(?:[AFD]PO\s(?:AA|AE|AP)\s\d{5}|(?:USNS|USS|USNV|USCGC)\s[A-Z][a-z]+)(?![\w])")
+#: What an address's later parts may be.
+POSTCODE = re.compile(
+    r"(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{4}\s?[A-Z]{2}(?![\w])|\d{3}\s\d{2}|\d{3,6}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?![\w])"
+)
+REGION_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
+_TOWN_WORD = rf"{CAP}(?![\w])"
+TOWN = re.compile(rf"{_TOWN_WORD}(?:[ \t\-]+(?:{_TOWN_WORD}|{_PARTICLE}|\([A-Z][a-z]+\))){{0,3}}")
+#: Missing-value markers that data exports put where a region or postcode belongs.
+MISSING = re.compile(r"(?:nan|null|none|n/a)(?![\w])", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
+#: Prefixes of quoted or bulleted lines ("> ", "??? ", "  - ").
+_LINE_PREFIX = re.compile(r"[ \t>|*•?\-]*")
+#: Words that introduce an address in prose.
+CUES = re.compile(
+    r"(?i)\b(?:address(?:es)?|addr|lives?|living|located|situated|based|corner of|moved|moving|deliver(?:ed|y)?|"
+    r"ship(?:ped|ping)?|send|sent|post(?:ed)?|mail(?:ed)?|return(?:ed)?|stop at|drops? you off at|located at|"
+    r"residence|resides?|reside|home|office at)\b[^\n.!?]{0,12}$"
+)
+#: "the corner of <street> and <street>": the second street needs no number.
+CORNER = re.compile(r"(?i)\bcorner of[ \t]+(?:the[ \t]+)?$")
+AND_STREET = re.compile(rf"[ \t]+(?:and|&)[ \t]+{_NAME}(?:{_GAP}{_NUM})?")
+#: Evidence needed to report an address, and its score by evidence.
+MIN_EVIDENCE = 2
+SCORES = {2: 0.7, 3: 0.85}
+TOP_SCORE = 0.95
+
+
+@cache
+def country_names() -> re.Pattern[str]:
+    """Country names in English from phonenumbers' bundled locale data, plus common short forms."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    names = {"USA", "UK", "U.S.A.", "U.S.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"}
+    for region in LOCALE_DATA.values():
+        name = region.get("en", "")
+        while name.startswith("*"):
+            name = region.get(name[1:], "")
+        if name:
+            names.add(name)
+            names.add(re.sub(r"\s*\(.*\)$", "", name))  # "Cyprus (Greek)"? keep both forms
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?i)(?:{alternatives})(?:\s\([^)\n]{{1,20}}\))?(?![\w])")
+
+
+def is_street_name(name: str) -> bool:
+    """Whether a name has a street word ("Crown St", "Via Roma") or a street ending ("Koskikatu")."""
+    return bool(_STREET_TYPE.search(name) or _COMPOUND.search(name))
+
+
+_STREET_TYPE = re.compile(rf"(?i)(?<![\w]){_STREET_WORD}(?![\w])")
+_COMPOUND = re.compile(rf"(?i)\w{{2,}}{_STREET_ENDING}\b")
+
+
+#: Capitalised words that start dates, counts and document references, not places
+#: ("15 May 2020", "Windows 10", "Figure 3", "Mobile: ...").
+_NOT_A_PLACE = re.compile(
+    r"(?i)(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"mon|tue|wed|thu|fri|sat|sun|figure|fig|table|chapter|section|page|pages|version|step|level|item|part|"
+    r"column|line|grade|class|year|years|day|days|week|weeks|hour|hours|minute|minutes|series|model|type|size|"
+    r"volume|vol|no|number|issue|order|invoice|ticket|case|windows|python|java|ios|android|phase|stage|round|"
+    r"verse|psalm|act|scene|episode|season|track|disc|vers|rev|revision|release|build|patch|mobile|phone|tel|"
+    r"fax|desk|office|cell|ext|call|text|mr|mrs|ms|dr|id|ref|tel\.|top|the|a|an|i|we|you|he|she|it|they|my|our|"
+    r"your|his|her|their|this|that|these|those)(?![\w])"
+)
+_LEADING_COMMA = re.compile(r"[ \t]*,[ \t]*")
+
+
+class _Block:
+    """An address being assembled: its end, evidence, towns seen, and whether a postcode/country closed it."""
+
+    __slots__ = ("closed", "closed_on_line", "end", "evidence", "towns")
+
+    def __init__(self, end: int, evidence: int = 0, towns: int = 0, closed: bool = False) -> None:
+        self.end, self.evidence, self.towns, self.closed = end, evidence, towns, closed
+        self.closed_on_line = -1  # line start of the postcode that closed it: "00-950 Warszawa" may follow
+
+    def take(self, end: int, evidence: int, closes: bool = False, line: int = -1) -> bool:
+        self.end, self.evidence = end, self.evidence + evidence
+        if closes and not self.closed:
+            self.closed, self.closed_on_line = True, line
+        return True
+
+
+class AddressDetector(Detector):
+    """LOCATION: street addresses and address blocks (see module doc)."""
+
+    name = "street_address"
+    version = "1"
+    entity = "LOCATION"
+    #: characters before an anchor searched for an address cue ("lives at", "Address:")
+    cue_window: ClassVar[int] = 30
+
+    def might_match(self, text: str) -> bool:
+        return has_min_digits(text, 1)
+
+    def canonical(self, value: str) -> str | None:
+        """Addresses are looked up as LOCATION names (normalised like NER's), not parsed here."""
+        return None
+
+    def find(self, text: str, field: str | None = None) -> Iterator[Match]:
+        if not self.might_match(text):
+            return
+        merged: list[list[int]] = []  # [start, end, evidence]; an anchor inside a block is part of it
+        for start, end, evidence in sorted(self._anchors(text)):
+            if merged and start < merged[-1][1]:
+                continue
+            if CUES.search(text, max(0, start - self.cue_window), start):
+                evidence += 1
+            end, more = self._extend(text, end)
+            if CORNER.search(text, max(0, start - self.cue_window), start):
+                other = AND_STREET.match(text, end)  # "the corner of Bygget 64 and Komel Club"
+                if other:
+                    end, more = self._extend(text, other.end())
+                    evidence += 1
+            merged.append([start, end, evidence + more])
+        from detectors.nlp import normalise_name
+
+        for start, end, evidence in merged:
+            if evidence < MIN_EVIDENCE:
+                continue
+            score = SCORES.get(evidence, TOP_SCORE)
+            if score < self.threshold:
+                continue
+            value = text[start:end]
+            yield Match(self.entity, start, end, score, self.name, normalise_name(value), mask_middle(value))
+
+    # -- anchors and parts -----------------------------------------------------
+    def _anchors(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """(start, end, evidence) of streets, units and military addresses."""
+        for m in NUMBER_FIRST.finditer(text):
+            name = m.group("name")
+            if _NOT_A_PLACE.match(name):
+                continue
+            if is_street_name(name):
+                yield m.start(), m.end(), 2 + bool(m.group("house"))
+            elif m.group("house"):
+                yield m.start(), m.end(), 2
+        for m in NAME_FIRST.finditer(text):
+            name = m.group("name")
+            if _NOT_A_PLACE.match(name):
+                continue
+            yield m.start(), m.end(), 2 if is_street_name(name) else 1
+        for m in UNIT.finditer(text):
+            yield m.start(), m.end(), 1
+        for m in MILITARY.finditer(text):
+            yield m.start(), m.end(), 2
+
+    def _extend(self, text: str, pos: int) -> tuple[int, int]:
+        """End of the address that continues at ``pos``, and the evidence its further parts add."""
+        block = _Block(end=pos)
+        self._parts_on_line(text, block, pos, leading=False)
+        while True:
+            line_end = text.find("\n", block.end)
+            # the rest of the line must be empty (or closing punctuation) to continue on the next one
+            if line_end < 0 or text[block.end : line_end].strip(" \t,.;\r"):
+                return block.end, block.evidence
+            nxt = line_end + 1
+            if text.startswith("\n", nxt) or text.startswith("\r\n", nxt):  # one blank line inside a block
+                nxt = text.find("\n", nxt) + 1
+            prefix = _LINE_PREFIX.match(text, nxt)
+            line_start = prefix.end() if prefix else nxt
+            next_line_end = text.find("\n", line_start)
+            next_line_end = len(text) if next_line_end < 0 else next_line_end
+            trial = _Block(block.end, block.evidence, block.towns, block.closed)
+            self._parts_on_line(text, trial, line_start, leading=True)
+            if trial.end <= line_start or text[trial.end : next_line_end].strip(" \t,.;\r"):
+                return block.end, block.evidence
+            block = trial
+
+    def _parts_on_line(self, text: str, block: _Block, pos: int, leading: bool) -> None:
+        """Consume address parts from ``pos`` to where they stop on this line, into ``block``."""
+        at = pos
+        if leading:
+            comma = _LEADING_COMMA.match(text, at)  # ", CO" on a line of its own
+            at = comma.end() if comma else at
+        else:
+            sep = _SEPARATOR.match(text, at)
+            if not sep:
+                return
+            at = sep.end()
+        while self._part(text, at, block):
+            sep = _SEPARATOR.match(text, block.end)
+            if not sep:
+                return
+            at = sep.end()
+
+    def _part(self, text: str, at: int, block: _Block) -> bool:
+        """Take one address part at ``at`` into ``block``; False if there is none."""
+        if at >= len(text):
+            return False
+        for pattern, gained in ((UNIT, 1), (MILITARY, 2)):
+            m = pattern.match(text, at)
+            if m and not block.closed:
+                return block.take(m.end(), gained)
+        m = country_names().match(text, at)
+        if m and text[at].isupper():
+            return block.take(m.end(), 1, closes=True)
+        line = text.rfind("\n", 0, at)
+        m = POSTCODE.match(text, at)
+        if m:
+            return block.take(m.end(), 1, closes=True, line=line)
+        m = MISSING.match(text, at)
+        if m:
+            return block.take(m.end(), 0)
+        m = REGION_CODE.match(text, at)
+        if m and block.towns:
+            return block.take(m.end(), 0)
+        m = TOWN.match(text, at)
+        open_here = not block.closed or block.closed_on_line == line
+        if m and block.towns < 2 and open_here and not _NOT_A_PLACE.fullmatch(m.group()):
+            # a town is followed by the end of the line or sentence, a comma, or another part
+            after = text[m.end() : m.end() + 1]
+            if not after or after in "\n\r,;.?!)" or (after in " \t" and self._continues(text, m.end())):
+                block.towns += 1
+                return block.take(m.end(), 1)
+        return False
+
+    def _continues(self, text: str, pos: int) -> bool:
+        """Whether a postcode, region code, country or line end follows a town at ``pos``."""
+        sep = _SEPARATOR.match(text, pos)
+        at = sep.end() if sep else pos
+        if at >= len(text) or text[at] in "\n\r":
+            return True
+        return bool(
+            POSTCODE.match(text, at)
+            or REGION_CODE.match(text, at)
+            or MISSING.match(text, at)
+            or (country_names().match(text, at) and text[at].isupper())
+        )

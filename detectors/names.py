@@ -1,0 +1,550 @@
+"""PERSON by name lists and cue phrases, beside the NER model.
+
+The small spaCy model misses names it has not seen ("Antti Poutiainen",
+"Vsevolod"), names in lower case ("my name is vitoria") and repeated
+mentions.  Three cheap, explainable rules add them:
+
+* a *cue phrase* ("my name is", "Name:", "Dear", "Mrs.") followed by one to
+  three name-like words;
+* *first + last name* from the US Census name-frequency lists (public
+  domain, shipped in the MIT-licensed ``names`` package): a capitalised known
+  first name followed by a known surname, or either one around an initial
+  ("Gladys L. Leblanc");
+* a *repeated mention*: once a text has a PERSON, the same capitalised word
+  elsewhere in it is that person too (:func:`propagate_names`).
+
+Words that are street types, months, titles of organisations or places are
+never part of a name found here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import ClassVar
+
+from detectors.base import Detector, Match, mask_middle
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+#: A capitalised word ("Árnþórsson", "O'Neil", "Jean-Luc") and an initial ("L.", "B").
+NAME_WORD = rf"[{_UPPER}][^\W\d_A-Z]+(?:['’\-][{_UPPER}]?[^\W\d_]+)*"
+INITIAL = rf"[{_UPPER}]\.?"
+#: Runs of capitalised words and initials on one line.
+CAPITALISED_RUN = re.compile(rf"(?<![\w'’])(?:{NAME_WORD}|{INITIAL})(?:[ \t]+(?:{NAME_WORD}|{INITIAL}))*(?![\w])")
+_TOKEN = re.compile(rf"{NAME_WORD}|{INITIAL}")
+#: Phrases after which a name follows.  Case-insensitive: "my name is vitoria".
+CUE = re.compile(
+    r"(?i)(?<![\w])(?:my name is|my name's|name is|name's|i am called|named|called|call me|calls me|known as|"
+    r"signed|regards,|thanks,|dear|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|prof\.?|sir|madam|"
+    r"(?:first|last|full|maiden|given|family|middle|sur)\s?name(?: is|:|\?)|name:)(?:(?<=[.:,?])|(?![\w]))"
+    r"[ \t]*\n?[ \t]*(?:(?:mrs|mr|ms|miss|mx|dr|prof)\.?[ \t]+)?"
+    r"(?P<name>[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*(?:[ \t]+(?:[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*)){0,2})"
+)
+NAME_LINE = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD})[ \t]+(?P<b>{NAME_WORD})[ \t]*$")
+SINGLE_WORD = re.compile(rf"(?<![\w'’\-]){NAME_WORD}(?![\w\-])")
+SINGLE_FIRST_SCORE = 0.65
+#: First names in the census lists that are also everyday English words, months or places:
+#: alone they need another signal (a cue phrase, a surname, a repeated mention).
+COMMON_WORD_NAMES = frozenset(
+    [
+        "will",
+        "may",
+        "june",
+        "april",
+        "august",
+        "mark",
+        "bill",
+        "grant",
+        "rose",
+        "hope",
+        "faith",
+        "joy",
+        "summer",
+        "dawn",
+        "art",
+        "ray",
+        "guy",
+        "jack",
+        "frank",
+        "sue",
+        "pat",
+        "rich",
+        "chase",
+        "page",
+        "young",
+        "long",
+        "major",
+        "sky",
+        "star",
+        "max",
+        "miles",
+        "penny",
+        "ruby",
+        "amber",
+        "jade",
+        "pearl",
+        "iris",
+        "lily",
+        "holly",
+        "ivy",
+        "daisy",
+        "violet",
+        "heather",
+        "olive",
+        "ginger",
+        "candy",
+        "sandy",
+        "rusty",
+        "buck",
+        "chip",
+        "chuck",
+        "cliff",
+        "dale",
+        "dean",
+        "drew",
+        "earl",
+        "gene",
+        "glen",
+        "hunter",
+        "lane",
+        "lee",
+        "reed",
+        "rod",
+        "sterling",
+        "wade",
+        "ward",
+        "warren",
+        "wood",
+        "woody",
+        "christian",
+        "king",
+        "royal",
+        "precious",
+        "unique",
+        "love",
+        "honey",
+        "sunny",
+        "storm",
+        "rain",
+        "river",
+        "ocean",
+        "autumn",
+        "winter",
+        "spring",
+        "brook",
+        "brooke",
+        "forest",
+        "stone",
+        "clay",
+        "ash",
+        "gray",
+        "grey",
+        "green",
+        "brown",
+        "white",
+        "black",
+        "bell",
+        "belle",
+        "carol",
+        "carter",
+        "cash",
+        "cole",
+        "cook",
+        "early",
+        "farmer",
+        "fisher",
+        "golden",
+        "hall",
+        "harmony",
+        "heath",
+        "hill",
+        "kit",
+        "lance",
+        "noble",
+        "oakley",
+        "paris",
+        "parker",
+        "price",
+        "rice",
+        "rocky",
+        "sage",
+        "shepherd",
+        "sherman",
+        "sonny",
+        "stormy",
+        "taylor",
+        "tucker",
+        "tyler",
+        "walker",
+        "wallace",
+        "webb",
+        "wells",
+        "york",
+    ]
+)
+_HONORIFIC = re.compile(r"(?i)(?:dear|mr|mrs|ms|miss|mx|dr|prof|sir|madam)(?![\w])")
+#: Score by rule (the NER threshold, 0.6 by default, applies).
+CUE_SCORE = 0.85
+CUE_LOWER_SCORE = 0.7
+FIRST_LAST_SCORE = 0.75
+WITH_INITIAL_SCORE = 0.8
+INITIAL_UNKNOWN_SCORE = 0.7
+LINE_NAME_SCORE = 0.7
+PROPAGATED_SCORE = 0.7
+
+#: Words that are never part of a person's name found by these rules.
+NOT_NAME_WORDS = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "lane",
+        "drive",
+        "court",
+        "place",
+        "close",
+        "way",
+        "boulevard",
+        "terrace",
+        "square",
+        "park",
+        "station",
+        "hill",
+        "via",
+        "rue",
+        "calle",
+        "avenida",
+        "strasse",
+        "straße",
+        "gasse",
+        "gatan",
+        "katu",
+        "vej",
+        "weg",
+        "apt",
+        "suite",
+        "unit",
+        "box",
+        "flat",
+        "floor",
+        "room",
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "co",
+        "corp",
+        "corporation",
+        "company",
+        "group",
+        "holdings",
+        "bank",
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "orchestra",
+        "band",
+        "club",
+        "society",
+        "association",
+        "foundation",
+        "trust",
+        "council",
+        "ministry",
+        "department",
+        "sons",
+        "brothers",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "dear",
+        "hi",
+        "hello",
+        "thanks",
+        "regards",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "this",
+        "that",
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "it",
+        "they",
+        "not",
+        "no",
+        "yes",
+        "ok",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "royal",
+        "duke",
+        "duchess",
+        "earl",
+        "baron",
+        "lord",
+        "lady",
+        "pope",
+        "saint",
+        "president",
+        "senator",
+        "lines",
+        "airlines",
+        "motors",
+        "systems",
+        "technologies",
+        "solutions",
+        "services",
+        "partners",
+        "associates",
+        "industries",
+        "international",
+        "global",
+        "labs",
+        "media",
+        "networks",
+        "software",
+        "consulting",
+        "capital",
+        "ventures",
+        "enterprises",
+        "logistics",
+    ]
+)
+
+
+@cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), case-folded, from the US Census 1990 lists in the ``names`` package."""
+
+    def read(*files: str) -> frozenset[str]:
+        root = resources.files("names")
+        words = set()
+        for file in files:
+            for line in root.joinpath(file).read_text(encoding="ascii").splitlines():
+                if line.strip():
+                    words.add(line.split()[0].casefold())
+        return frozenset(words - NOT_NAME_WORDS)
+
+    return read("dist.female.first", "dist.male.first"), read("dist.all.last")
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # a word list: loads no model
+
+    return frozenset(STOP_WORDS) | NOT_NAME_WORDS
+
+
+def _person(text: str, start: int, end: int, score: float, detector: str) -> Match:
+    from detectors.nlp import normalise_name
+
+    value = text[start:end]
+    return Match("PERSON", start, end, score, detector, normalise_name(value), mask_middle(value))
+
+
+class NameDetector(Detector):
+    """PERSON by cue phrases and census name lists (see module doc)."""
+
+    name = "person_name"
+    version = "1"
+    entity = "PERSON"
+    #: longest name this detector reports, in words
+    max_words: ClassVar[int] = 4
+
+    def canonical(self, value: str) -> str | None:
+        return None  # lookups normalise names like NER does (identifiers.normalise_value)
+
+    def find(self, text: str, field: str | None = None) -> Iterator[Match]:
+        taken: list[tuple[int, int]] = []
+        for m in self._cued(text):
+            taken.append((m.start, m.end))
+            yield m
+        for m in self._first_last(text):
+            if not any(s < m.end and m.start < e for s, e in taken):
+                taken.append((m.start, m.end))
+                yield m
+        for m in self._name_lines(text):
+            if not any(s < m.end and m.start < e for s, e in taken):
+                taken.append((m.start, m.end))
+                yield m
+        for m in self._single_first_names(text):
+            if not any(s < m.end and m.start < e for s, e in taken):
+                yield m
+
+    def _cued(self, text: str) -> Iterator[Match]:
+        stop = _stop_words()
+        for m in CUE.finditer(text):
+            words = list(re.finditer(r"[^\s]+", m.group("name")))
+            kept = []
+            for w in words:
+                word = w.group().rstrip(".,;:!?")
+                if word.casefold() in stop or not word:
+                    break
+                kept.append((w.start(), w.start() + len(word)))
+            if not kept:
+                continue
+            start, end = m.start("name") + kept[0][0], m.start("name") + kept[-1][1]
+            value = text[start:end]
+            capitalised = value[:1].isupper()
+            if not capitalised and (not value.islower() or _HONORIFIC.match(m.group())):
+                continue  # "eBay" is no name; after "Sir" or "Dear" a name is capitalised
+            yield _person(text, start, end, CUE_SCORE if capitalised else CUE_LOWER_SCORE, self.name)
+
+    def _first_last(self, text: str) -> Iterator[Match]:
+        first_names, surnames = name_lists()
+        for run in CAPITALISED_RUN.finditer(text):
+            tokens = [(t.start() + run.start(), t.end() + run.start(), t.group()) for t in _TOKEN.finditer(run.group())]
+            i = 0
+            while i < len(tokens) - 1:
+                found = self._name_at(tokens, i, first_names, surnames)
+                if found is None:
+                    i += 1
+                    continue
+                j, score = found
+                yield _person(text, tokens[i][0], tokens[j][1], score, self.name)
+                i = j + 1
+
+    def _name_at(
+        self, tokens: list[tuple[int, int, str]], i: int, first_names: frozenset[str], surnames: frozenset[str]
+    ) -> tuple[int, float] | None:
+        """(index of the last token, score) of a name starting at token ``i``, or None."""
+
+        def word(k: int) -> str:
+            return tokens[k][2].casefold().rstrip(".")
+
+        def is_initial(k: int) -> bool:
+            return len(tokens[k][2].rstrip(".")) == 1
+
+        if is_initial(i) or word(i) in NOT_NAME_WORDS:
+            return None
+        first_known = word(i) in first_names
+        j = i + 1
+        if j < len(tokens) and is_initial(j) and j + 1 < len(tokens):
+            last = j + 1
+            if is_initial(last) or word(last) in NOT_NAME_WORDS:
+                return None
+            # an initial between two capitalised words is itself a sign of a name ("Ravil G Yefimov")
+            known = first_known or word(last) in surnames
+            return last, WITH_INITIAL_SCORE if known else INITIAL_UNKNOWN_SCORE
+        if j < len(tokens) and first_known and not is_initial(j) and word(j) in surnames:
+            if word(j) in NOT_NAME_WORDS:
+                return None
+            return j, FIRST_LAST_SCORE
+        return None
+
+    def _name_lines(self, text: str) -> Iterator[Match]:
+        """A line that is just two capitalised words, one a known first name or surname: the
+        name line heading a letter, CV or signature ("Layla Gairbekov\n\nAccountant")."""
+        first_names, surnames = name_lists()
+        for m in NAME_LINE.finditer(text):
+            words = [w.casefold() for w in (m.group("a"), m.group("b"))]
+            if any(w in NOT_NAME_WORDS or w in COMMON_WORD_NAMES for w in words):
+                continue
+            if words[0] in first_names or words[1] in surnames:
+                yield _person(text, m.start("a"), m.end("b"), LINE_NAME_SCORE, self.name)
+
+    def _single_first_names(self, text: str) -> Iterator[Match]:
+        """A known first name standing alone ("Sandra lives on ...", "They had 6: Mary, Isabel ..."),
+        unless it is also a common English word ("Will", "May", "Grant")."""
+        first_names, _ = name_lists()
+        for m in SINGLE_WORD.finditer(text):
+            word = m.group().casefold()
+            if word in first_names and word not in COMMON_WORD_NAMES:
+                yield _person(text, m.start(), m.end(), SINGLE_FIRST_SCORE, self.name)
+
+
+_WORD_IN_NAME = re.compile(rf"{NAME_WORD}")
+
+
+def propagate_names(text: str, matches: list[Match], detector: str = "person_mention") -> list[Match]:
+    """Other mentions of a found person's capitalised name words in the same text ("… Westgård and starring
+    Westgård"), as PERSON matches where nothing else was found."""
+    words = {
+        w.group()
+        for m in matches
+        if m.entity_type == "PERSON"
+        for w in _WORD_IN_NAME.finditer(text, m.start, m.end)
+        if len(w.group()) > 2 and w.group().casefold() not in _stop_words()
+    }
+    if not words:
+        return []
+    pattern = re.compile(
+        r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w])"
+    )
+    spans = sorted((m.start, m.end) for m in matches)
+    out = []
+    for w in pattern.finditer(text):
+        if not any(s < w.end() and w.start() < e for s, e in spans):
+            out.append(_person(text, w.start(), w.end(), PROPAGATED_SCORE, detector))
+    return out
+
+
+#: Words that make the capitalised words before them an organisation ("Hall Orchestra", "Thomas and Sons").
+ORGANISATION_AFTER = re.compile(
+    r"(?:[ \t]*,?[ \t]+(?:and|&)[ \t]+(?:Sons|Daughters|Brothers|Partners|Associates|Co)\b|"
+    r"[ \t]*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|SA|SAS|BV|NV|AB|Oy|Corp|Corporation|Company|Co|Group|"
+    r"Holdings|Orchestra|Band|Bank|University|College|Foundation|Institute|Industries|International|"
+    r"Technologies|Solutions|Systems|Partners|Associates|Consulting|Media|Labs|Ventures|Capital)\b\.?)"
+)
+
+
+def is_organisation(text: str, match: Match) -> bool:
+    """Filter: a PERSON span that is (or is followed by) a company or band name's suffix."""
+    if match.entity_type != "PERSON":
+        return False
+    value = text[match.start : match.end]
+    last = value.rsplit(None, 1)[-1] if value.strip() else ""
+    return bool(ORGANISATION_AFTER.match(text, match.end) or ORGANISATION_AFTER.fullmatch(" " + last))

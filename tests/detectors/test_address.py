@@ -1,0 +1,78 @@
+"""Street-address recognizer: whole addresses in one span, no dates, versions or phone numbers."""
+
+import pytest
+
+from detectors.address import AddressDetector, is_street_name
+
+DETECTOR = AddressDetector(threshold=0.6)
+
+
+def found(text: str) -> list[str]:
+    return [text[m.start : m.end] for m in DETECTOR.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Lives at 2450 Crown St today", "2450 Crown St"),
+        ("Send it to 10 Downing Street, London SW1A 2AA.", "10 Downing Street, London SW1A 2AA"),
+        ("974 Via Roma 131\n Apt. 425\n Montafia\n Italy 39767\nMobile: 0341 8387176",
+         "974 Via Roma 131\n Apt. 425\n Montafia\n Italy 39767"),
+        ("The address is 6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677",
+         "6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677"),
+        ("> 228 Ringvej 144\n> Apt. 902\n> Qaqortoq\n> Denmark 96817\n> Megan Carey",
+         "228 Ringvej 144\n> Apt. 902\n> Qaqortoq\n> Denmark 96817"),
+        ("The bus station is on Villacher Strasse 89", "Villacher Strasse 89"),
+        ("PSC 4355, Box 4187\nAPO AP 28906", "PSC 4355, Box 4187\nAPO AP 28906"),
+        ("She lives at 10252 Μεγάλη Άμμος 184, ΠΑΦΟΣ", "10252 Μεγάλη Άμμος 184, ΠΑΦΟΣ"),
+        ("Meet me at the corner of Bygget 64 and Komel Club", "Bygget 64 and Komel Club"),
+        ("address: ul. Zamkowa 33\n00-950 Warszawa\nPoland", "ul. Zamkowa 33\n00-950 Warszawa\nPoland"),
+        ("Serradarce\n\n864 Piazzetta Scalette Rubiani 104\n Apt. 905\n Serradarce\n\n Italy 75263",
+         "864 Piazzetta Scalette Rubiani 104\n Apt. 905\n Serradarce\n\n Italy 75263"),
+    ],
+)  # fmt: skip
+def test_finds_whole_addresses(text: str, address: str) -> None:
+    assert found(text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on 15 May 2020 we met",  # a date
+        "Running Windows 10 on my laptop",  # a product version
+        "Alice Smith on 020 7946 0123 moved to Manchester.",  # a phone number after a name
+        "See Figure 3 and Table 4 for details",  # document references
+        "Chapter 11 covers Section 4",
+        "Room 101",  # a unit alone is not an address
+        "Order 12345 shipped in 3 boxes",
+        "The meeting is at 10:30 in Building",
+        "version 1.2.3 released",
+        "We sold 5000 Units last year",
+    ],
+)
+def test_no_address(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Crown St", True),
+        ("Via dei Fiorentini", True),
+        ("Koskikatu", True),
+        ("Augsburger Strasse", True),
+        ("Magasinsgatan", True),
+        ("Alice Smith", False),
+        ("Windows", False),
+    ],
+)
+def test_is_street_name(name: str, expected: bool) -> None:
+    assert is_street_name(name) is expected
+
+
+def test_scores_grow_with_evidence_and_values_are_masked() -> None:
+    (short,) = DETECTOR.find("at 2450 Crown St")
+    (full,) = DETECTOR.find("at 2450 Crown St\nLeeds\nLS1 4AP\nUnited Kingdom")
+    assert short.score < full.score <= 1.0
+    assert full.normalised == "2450 crown st leeds ls1 4ap united kingdom"
+    assert "Crown" not in full.preview and "Leeds" not in full.preview

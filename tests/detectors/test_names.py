@@ -1,0 +1,74 @@
+"""PERSON by cue phrases, census name lists and repeated mentions; organisation filter."""
+
+import pytest
+
+from detectors.base import Match
+from detectors.names import NameDetector, is_organisation, propagate_names
+
+DETECTOR = NameDetector(threshold=0.6)
+
+
+def found(text: str) -> list[tuple[str, float]]:
+    return [(text[m.start : m.end], m.score) for m in DETECTOR.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "score"),
+    [
+        ("My name is Antti Poutiainen", "Antti Poutiainen", 0.85),
+        ("my name is vitoria", "vitoria", 0.7),  # lower case after a strong cue
+        ("Name:\n  Iva D. Grusová", "Iva D. Grusová", 0.85),
+        ("Dear Mrs. Kathrine Filová,", "Kathrine Filová", 0.85),
+        ("What's your last name? Turgeon", "Turgeon", 0.85),
+        ("Directed By: Gladys L. Leblanc", "Gladys L. Leblanc", 0.8),  # first name + initial
+        ("a Ravil G Yefimov concert", "Ravil G Yefimov", 0.7),  # an initial between capitalised words
+        ("follow up with Patricia Desrosiers soon", "Patricia Desrosiers", 0.75),  # census first + last
+        ("Layla Gairbekov\n\nAccountant", "Layla Gairbekov", 0.7),  # a name line
+        ("Sandra lives here", "Sandra", 0.65),  # a known first name alone
+    ],
+)
+def test_finds_names(text: str, name: str, score: float) -> None:
+    assert found(text) == [(name, score)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will you come in May?",  # first names that are everyday words
+        "Hello there, how are you?",  # a cue followed by a stop word
+        "Excuse me, Sir bot",  # after an honorific a name is capitalised
+        "The Princess Royal arrived",  # titles
+        "It was professional and the driver stopped",  # cue words inside other words
+        "Thanks, that was great",
+        "Grant Park is lovely",  # a common-word first name
+        "eBay sold an iPhone",
+    ],
+)
+def test_no_name(text: str) -> None:
+    assert found(text) == []
+
+
+def _person(text: str, value: str) -> Match:
+    start = text.index(value)
+    return Match("PERSON", start, start + len(value), 0.85, "spacy_ner", value.lower(), "x")
+
+
+def test_repeated_mentions_are_propagated() -> None:
+    text = "a film directed by Joakim Westgård and starring Westgård"
+    extra = propagate_names(text, [_person(text, "Joakim Westgård")])
+    assert [(text[m.start : m.end], m.start) for m in extra] == [("Westgård", text.rindex("Westgård"))]
+    assert propagate_names("Only Ann here", []) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("The Clark, Romero and Hall Orchestra was founded", "Hall Orchestra", True),
+        ("Thomas and Sons is a multinational", "Thomas", True),
+        ("Smith Ltd. signed", "Smith", True),
+        ("Thomas and Anna went home", "Thomas", False),
+        ("Ms Hall sang", "Hall", False),
+    ],
+)
+def test_is_organisation(text: str, value: str, expected: bool) -> None:
+    assert is_organisation(text, _person(text, value)) is expected
