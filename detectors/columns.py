@@ -227,7 +227,10 @@ def classify_column(
     hinted = [d for d in detectors if has_phrase(tokens, IDENTIFIER_HINTS.get(d.entity, ()))]
     if hinted:
         # a type with a shape of its own (UK postcodes) before one that only context makes (postal codes)
-        best = max(hinted, key=lambda d: (len(whole[d.name]) / n >= HINT_SHARE, not d.requires_context))
+        best = max(
+            hinted,
+            key=lambda d: (len(whole[d.name]) / n >= HINT_SHARE, not d.requires_context, len(whole[d.name])),
+        )
         if len(whole[best.name]) / n >= HINT_SHARE:
             return identifier("identifier", best, "name+values")
     if detectors:

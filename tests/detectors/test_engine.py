@@ -48,7 +48,7 @@ def test_detect_texts_rows_index_texts_and_identifiers_beat_ner(engine: Detectio
 
 def test_ner_off_and_entity_filter() -> None:
     texts = ["Alice Smith, alice@example.com, 020 7946 0123"]
-    no_ner = DetectionEngine(DetectorSettings(ner=False), detectors=identifier_detectors())
+    no_ner = DetectionEngine(DetectorSettings(ner=False))  # identifiers only: no model, no name or address rules
     assert no_ner.ner is None
     assert [e for _, e, _ in found(no_ner.detect_texts(texts), texts)] == ["EMAIL_ADDRESS", "PHONE_NUMBER"]
     emails_only = DetectionEngine(DetectorSettings(entities=("EMAIL_ADDRESS",)), detectors=identifier_detectors())
