@@ -326,3 +326,54 @@ class AddressDetector(Detector):
             or MISSING.match(text, at)
             or (country_names().match(text, at) and text[at].isupper())
         )
+
+
+#: Phrases after which a place name follows ("flew to Leeds", "originally from Mavčiče",
+#: "grew up in SUND", "the University of Porvoo", "I am in Hirvli for a business trip").
+PLACE_CUE = re.compile(
+    r"(?i)(?<![\w])(?:(?:flew|fly|flying|flown|travel(?:l?ed|l?ing)?|moved?|moving|relocated?|returned?|"
+    r"drove|driving|arrived?|arriving|born|grew up|raised|lives?|lived|living|based|located|situated|"
+    r"stationed|headquartered|emigrated|immigrated|commute[sd]?|trip|holiday|vacation|visit(?:ed|ing)?|"
+    r"home city|hometown|home town)(?:[ \t]+(?:here|there|back|home|up|out))?[ \t]+(?:to|in|at|from|near|of)?|"
+    r"originally from|(?:i am|i'm|we are|we're|currently) in|(?:city|town|village|university|county|"
+    r"province|state|region|suburbs|outskirts) of|(?:welcome|directions|way|route) to)[ \t]+(?:the[ \t]+)?"
+)
+_PLACE_WORD = rf"(?:[{_UPPER}][^\W\d_]*(?:-[^\W\d_]+)*|[{_UPPER}]{{2,}})(?![\w'’])"
+PLACE = re.compile(rf"{_PLACE_WORD}(?:[ \t\-]+(?:{_PLACE_WORD}|{_PARTICLE}(?=[ \t]+[{_UPPER}]))){{0,3}}")
+#: Country names that are also common names or words ("Jordan", "Chad", "Turkey", "China").
+AMBIGUOUS_COUNTRIES = frozenset(("jordan", "chad", "georgia", "turkey", "china", "guinea", "niger", "cuba", "jersey"))
+COUNTRY_SCORE = 0.75
+CUED_PLACE_SCORE = 0.7
+
+
+class PlaceNameDetector(Detector):
+    """LOCATION: country names (phonenumbers' English names) and capitalised place names after
+    a movement or residence phrase; the small NER model misses both in short sentences."""
+
+    name = "place_name"
+    version = "1"
+    entity = "LOCATION"
+
+    def canonical(self, value: str) -> str | None:
+        return None  # looked up as LOCATION names, like NER's
+
+    def find(self, text: str, field: str | None = None) -> Iterator[Match]:
+        from detectors.nlp import normalise_name
+
+        taken: list[tuple[int, int]] = []
+        for m in PLACE_CUE.finditer(text):
+            place = PLACE.match(text, m.end())
+            if place is None or _NOT_A_PLACE.fullmatch(re.split(r"[\s'’]", place.group())[0]):
+                continue
+            start, end = place.span()
+            taken.append((start, end))
+            value = text[start:end]
+            yield Match(self.entity, start, end, CUED_PLACE_SCORE, self.name, normalise_name(value), mask_middle(value))
+        for m in country_names().finditer(text):
+            start, end = m.span()
+            value = m.group()
+            if (start and (text[start - 1].isalnum() or text[start - 1] in "_-")) or not value[0].isupper():
+                continue
+            if value.casefold() in AMBIGUOUS_COUNTRIES or any(s < end and start < e for s, e in taken):
+                continue
+            yield Match(self.entity, start, end, COUNTRY_SCORE, self.name, normalise_name(value), mask_middle(value))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from detectors.nlp import NerDetector
 
 ADDRESS_DETECTOR = AddressDetector.name
+NER_DETECTOR = "spacy_ner"  # NerDetector.name (nlp.py imports no model, but keep this module light)
 #: ``detector`` of matches that come from the column's name (PERSON/LOCATION columns).
 COLUMN_DETECTOR = "column_name"
 COLUMN_DETECTOR_VERSION = "1"
@@ -304,6 +305,28 @@ def resolve_overlaps(matches: list[Match]) -> list[Match]:
     return kept
 
 
+#: Rules whose PERSON/LOCATION matches overrule the NER model's opposite guess on the same words.
+RULE_SCORE_OVER_NER = 0.7
+
+
+def overrule_ner(matches: list[Match]) -> list[Match]:
+    """Drop NER matches of the other name type under a confident rule match: a cue ("flew to
+    Loeches") or a known first + last name says more than the small model's PERSON/LOCATION guess."""
+    rules = [
+        m
+        for m in matches
+        if m.entity_type in NER_ENTITIES and m.detector != NER_DETECTOR and m.score >= RULE_SCORE_OVER_NER
+    ]
+    if not rules:
+        return matches
+    return [
+        m
+        for m in matches
+        if m.detector != NER_DETECTOR
+        or not any(r.entity_type != m.entity_type and r.start < m.end and m.start < r.end for r in rules)
+    ]
+
+
 def scan_texts(
     texts: Sequence[str], detectors: Sequence[Detector], ner: NerDetector | None, field: str | None = None
 ) -> list[list[Match]]:
@@ -314,6 +337,7 @@ def scan_texts(
             matches.extend(ner_matches)
     out = []
     for text, matches in zip(texts, found, strict=True):
+        matches = overrule_ner(matches)
         if any(m.entity_type == "PERSON" for m in matches):
             matches = [m for m in matches if not is_organisation(text, m)]
             matches.extend(propagate_names(text, matches))

@@ -19,6 +19,7 @@ never part of a name found here.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -39,9 +40,17 @@ CUE = re.compile(
     r"(?i)(?<![\w])(?:my name is|my name's|name is|name's|i am called|named|called|call me|calls me|known as|"
     r"signed|regards,|thanks,|dear|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|prof\.?|sir|madam|"
     r"(?:first|last|full|maiden|given|family|middle|sur)\s?name(?: is|:|\?)|name:)(?:(?<=[.:,?])|(?![\w]))"
-    r"[ \t]*\n?[ \t]*(?:(?:mrs|mr|ms|miss|mx|dr|prof)\.?[ \t]+)?"
+    r"[ \t]*\n?[ \t]*(?:(?:him|her|them|me|us|it)[ \t]+)?(?:(?:mrs|mr|ms|miss|mx|dr|prof)\.?[ \t]+)?"
     r"(?P<name>[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*(?:[ \t]+(?:[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*)){0,2})"
 )
+#: "Vinka: What a wife." - a chat or script line's speaker.
+SPEAKER = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD}):[ \t]*(?=[\"“'A-Za-z])")
+#: Three or more single capitalised words in a comma list ("Efimiya, Mary, Ariana and Jodi").
+NAME_LIST = re.compile(
+    rf"(?<![\w'’\-]){NAME_WORD}(?:,[ \t]+{NAME_WORD}){{1,}},?[ \t]+(?:and|&)[ \t]+{NAME_WORD}(?![\w\-])"
+)
+LIST_SCORE = 0.7
+LOWER_WORD = re.compile(r"(?<![\w'’\-])[^\W\d_]{2,}(?![\w'’\-])")
 NAME_LINE = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD})[ \t]+(?P<b>{NAME_WORD})[ \t]*$")
 SINGLE_WORD = re.compile(rf"(?<![\w'’\-]){NAME_WORD}(?![\w\-])")
 SINGLE_FIRST_SCORE = 0.65
@@ -183,6 +192,53 @@ COMMON_WORD_NAMES = frozenset(
         "wells",
         "york",
     ]
+)
+#: Field labels that are also names in the census lists ("Mobile:", "Desk:", "Will:").
+LABELS = frozenset(
+    (
+        "name",
+        "address",
+        "phone",
+        "mobile",
+        "email",
+        "note",
+        "notes",
+        "subject",
+        "date",
+        "time",
+        "user",
+        "bot",
+        "agent",
+        "customer",
+        "answer",
+        "question",
+        "desk",
+        "office",
+        "fax",
+        "website",
+        "status",
+        "title",
+        "summary",
+        "comment",
+        "example",
+        "tip",
+        "warning",
+        "error",
+        "info",
+        "where",
+        "when",
+        "who",
+        "what",
+        "home",
+        "work",
+        "cell",
+        "tel",
+        "ref",
+        "price",
+        "total",
+        "city",
+        "country",
+    )
 )
 _HONORIFIC = re.compile(r"(?i)(?:dear|mr|mrs|ms|miss|mx|dr|prof|sir|madam)(?![\w])")
 #: Score by rule (the NER threshold, 0.6 by default, applies).
@@ -420,9 +476,46 @@ class NameDetector(Detector):
             if not any(s < m.end and m.start < e for s, e in taken):
                 taken.append((m.start, m.end))
                 yield m
-        for m in self._single_first_names(text):
+        rules = (self._lower_case_names, self._speakers, self._name_lists, self._single_first_names)
+        for m in (m for rule in rules for m in rule(text)):
             if not any(s < m.end and m.start < e for s, e in taken):
+                taken.append((m.start, m.end))
                 yield m
+
+    def _lower_case_names(self, text: str) -> Iterator[Match]:
+        """In text typed all in lower case, a known first name followed by a known surname
+        ("follow up with patricia desrosiers"), unless either is an everyday word."""
+        if not text.islower():
+            return
+        first_names, surnames = name_lists()
+        stop = _stop_words()
+        words = list(LOWER_WORD.finditer(text))
+        for a, b in itertools.pairwise(words):
+            first, last = a.group(), b.group()
+            if text[a.end() : b.start()].strip(" \t") or first in stop or last in stop:
+                continue
+            if first in first_names and last in surnames and not {first, last} & COMMON_WORD_NAMES:
+                yield _person(text, a.start(), b.end(), LIST_SCORE, self.name)
+
+    def _speakers(self, text: str) -> Iterator[Match]:
+        """Speaker labels of a transcript whose word is a known name, not a field label ("Phone:")."""
+        first_names, surnames = name_lists()
+        for m in SPEAKER.finditer(text):
+            word = m.group("a").casefold()
+            if (word in first_names or word in surnames) and word not in _stop_words() and word not in LABELS:
+                yield _person(text, m.start("a"), m.end("a"), LIST_SCORE, self.name)
+
+    def _name_lists(self, text: str) -> Iterator[Match]:
+        """Every word of a list of three or more capitalised words, two of them known first names."""
+        first_names, _ = name_lists()
+        stop = _stop_words()
+        for m in NAME_LIST.finditer(text):
+            words = list(_WORD_IN_NAME.finditer(m.group()))
+            folded = [w.group().casefold() for w in words]
+            if sum(f in first_names for f in folded) < 2 or any(f in stop for f in folded):
+                continue
+            for w in words:
+                yield _person(text, m.start() + w.start(), m.start() + w.end(), LIST_SCORE, self.name)
 
     def _cued(self, text: str) -> Iterator[Match]:
         stop = _stop_words()
@@ -502,7 +595,7 @@ class NameDetector(Detector):
         first_names, _ = name_lists()
         for m in SINGLE_WORD.finditer(text):
             word = m.group().casefold()
-            if word in first_names and word not in COMMON_WORD_NAMES:
+            if word in first_names and word not in COMMON_WORD_NAMES and word not in _stop_words():
                 yield _person(text, m.start(), m.end(), SINGLE_FIRST_SCORE, self.name)
 
 
@@ -521,11 +614,11 @@ def propagate_names(text: str, matches: list[Match], detector: str = "person_men
     }
     if not words:
         return []
+    out = _coordinated(text, matches, detector)
     pattern = re.compile(
         r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w])"
     )
-    spans = sorted((m.start, m.end) for m in matches)
-    out = []
+    spans = sorted((m.start, m.end) for m in (*matches, *out))
     for w in pattern.finditer(text):
         if not any(s < w.end() and w.start() < e for s, e in spans):
             out.append(_person(text, w.start(), w.end(), PROPAGATED_SCORE, detector))
@@ -548,3 +641,29 @@ def is_organisation(text: str, match: Match) -> bool:
     value = text[match.start : match.end]
     last = value.rsplit(None, 1)[-1] if value.strip() else ""
     return bool(ORGANISATION_AFTER.match(text, match.end) or ORGANISATION_AFTER.fullmatch(" " + last))
+
+
+AND_NAME_AFTER = re.compile(rf"[ \t]+(?:and|&)[ \t]+(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD})?)(?![\w'’\-])")
+AND_NAME_BEFORE = re.compile(rf"(?<![\w'’\-])(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD})?)[ \t]+(?:and|&)[ \t]+$")
+
+
+def _coordinated(text: str, matches: list[Match], detector: str) -> list[Match]:
+    """The other half of "<person> and <Name>" / "<Name> and <person>" ("Kadiev and Adams were ...")."""
+    stop = _stop_words()
+    taken = [(m.start, m.end) for m in matches]
+    out = []
+    for m in matches:
+        if m.entity_type != "PERSON" or m.detector == detector:
+            continue
+        after = AND_NAME_AFTER.match(text, m.end)
+        before = AND_NAME_BEFORE.search(text, max(0, m.start - 60), m.start)
+        for other in (after, before):
+            if other is None:
+                continue
+            start, end = other.span("name")
+            words = other.group("name").casefold().split()
+            if any(w in stop for w in words) or any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            out.append(_person(text, start, end, PROPAGATED_SCORE, detector))
+    return out

@@ -6,7 +6,7 @@ all text; PERSON and LOCATION come from NER (:mod:`detectors.nlp`).
 
 from __future__ import annotations
 
-from detectors.address import AddressDetector
+from detectors.address import AddressDetector, PlaceNameDetector
 from detectors.base import Detector, mask_middle
 from detectors.identifiers.credit_card import CreditCardDetector
 from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
@@ -56,7 +56,7 @@ _NAME_ENTITIES = ("PERSON", "LOCATION")
 
 
 #: Rule recognizers for the NER entity types (their threshold is settings.ner_threshold).
-_NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, NameDetector)
+_NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, PlaceNameDetector, NameDetector)
 
 
 def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:

@@ -41,7 +41,17 @@ class CreditCardDetector(Detector):
         Pattern("card plain", PLAIN, 0.5),
         Pattern("card plain 12", PLAIN_12, 0.5),
     )
-    context: ClassVar[tuple[str, ...]] = ("card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "pan", "cc")
+    context: ClassVar[tuple[str, ...]] = (
+        "card",
+        "credit",
+        "debit",
+        "visa",
+        "mastercard",
+        "amex",
+        "maestro",
+        "pan",
+        "cc",
+    )
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, 12)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from detectors.address import AddressDetector, is_street_name
+from detectors.address import AddressDetector, PlaceNameDetector, is_street_name
 
 DETECTOR = AddressDetector(threshold=0.6)
 
@@ -76,3 +76,34 @@ def test_scores_grow_with_evidence_and_values_are_masked() -> None:
     assert short.score < full.score <= 1.0
     assert full.normalised == "2450 crown st leeds ls1 4ap united kingdom"
     assert "Crown" not in full.preview and "Leeds" not in full.preview
+
+
+PLACES = PlaceNameDetector(threshold=0.6)
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Ms. Margarot flew to Loeches on Saturday morning.", ["Loeches"]),
+        ("I'm originally from Mavčiče, and I'm 82", ["Mavčiče"]),
+        ("a 19 year old man who grew up in SUND.", ["SUND"]),
+        ("journalism at the University of Porvoo.", ["Porvoo"]),
+        ("He was injured in Cyprus, sadly", ["Cyprus"]),
+        ("We moved here from Czech Republic", ["Czech Republic"]),
+    ],
+)
+def test_place_names(text: str, places: list[str]) -> None:
+    assert [text[m.start : m.end] for m in PLACES.find(text)] == places
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jordan and Chad went home",  # countries that are also first names
+        "we flew to the conclusion quickly",  # no capitalised place after the cue
+        "I am in Monday's meeting",  # a weekday
+        "the francophone world",  # country names inside words ("France") are not found
+    ],
+)
+def test_no_place_names(text: str) -> None:
+    assert list(PLACES.find(text)) == []

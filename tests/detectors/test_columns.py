@@ -277,3 +277,15 @@ def m(entity: str, start: int, end: int, score: float, detector: str = "d") -> M
 )
 def test_resolve_overlaps(matches, kept) -> None:
     assert [(x.entity_type, x.start, x.end) for x in resolve_overlaps(matches)] == kept
+
+
+def test_confident_rules_overrule_the_other_ner_type() -> None:
+    from detectors.base import Match
+    from detectors.columns import overrule_ner
+
+    ner_person = Match("PERSON", 10, 17, 0.85, "spacy_ner", "loeches", "L*****s")
+    cued_place = Match("LOCATION", 10, 17, 0.7, "place_name", "loeches", "L*****s")
+    weak_name = Match("PERSON", 30, 36, 0.65, "person_name", "sandra", "S****a")
+    ner_place = Match("LOCATION", 30, 36, 0.85, "spacy_ner", "sandra", "S****a")
+    kept = overrule_ner([ner_person, cued_place, weak_name, ner_place])
+    assert kept == [cued_place, weak_name, ner_place]  # a 0.65 single first name overrules nothing

@@ -72,3 +72,37 @@ def test_repeated_mentions_are_propagated() -> None:
 )
 def test_is_organisation(text: str, value: str, expected: bool) -> None:
     assert is_organisation(text, _person(text, value)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("She named him Luís", ["Luís"]),  # a pronoun between cue and name
+        ("Emma: What a wife.\nLisa: Remember me?", ["Emma", "Lisa"]),  # speakers
+        ("They had 6: Efimiya, Mary, Ariana and Jodi.", ["Efimiya", "Mary", "Ariana", "Jodi"]),  # a list of names
+        ("follow up with patricia desrosiers soon", ["patricia desrosiers"]),  # all lower case
+    ],
+)
+def test_transcripts_lists_and_lower_case(text: str, names: list[str]) -> None:
+    assert [value for value, _ in found(text)] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phone: 020 7946 0958\nDesk: call me",  # field labels are no speakers
+        "We sell Apples, Pears, Plums and Figs.",  # a list without known first names
+        "will you call brown later",  # lower case, but everyday words
+        "So where are we meeting?",  # a stop word that is also a census first name
+    ],
+)
+def test_no_name_in_labels_lists_or_lower_case(text: str) -> None:
+    assert found(text) == []
+
+
+def test_coordinated_names_are_propagated() -> None:
+    text = "Kadiev and Adams were precision engineers"
+    extra = propagate_names(text, [_person(text, "Kadiev")])
+    assert [text[m.start : m.end] for m in extra] == ["Adams"]
+    text = "Kadiev and the engineers"
+    assert propagate_names(text, [_person(text, "Kadiev")]) == []
