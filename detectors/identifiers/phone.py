@@ -1,94 +1,474 @@
-"""PHONE_NUMBER through Google's libphonenumber metadata (the ``phonenumbers`` port)."""
+"""PHONE_NUMBER: phone-shaped digit groups, read with Google's libphonenumber metadata (``phonenumbers``).
+
+Candidates are runs of 7-15 digits written like a phone number: groups
+separated by one space, "-", "." or "/" (spaces allowed around the
+punctuation), a group in parentheses ("(0161) 496 0000", "(898)666-3621"), an
+optional leading "+" or "00" and a trunk "(0)" after the country code
+("+44 (0)20 7946 0958"), and an optional extension ("x123", "ext. 12",
+"extension 4", "#12") that is part of the span.  A run glued to letters
+("req-9956670835dc") is none.  Not numbers: dates, date-times and IPv4
+addresses (scanned whole, so "2025-12-13 12:20:39" gives no "2025-12-13 12"),
+the hour of a time after a run ("... 0000 12:30"), dotted versions
+("10.0.19041.1"), runs next to a currency ("£1 234 567"), house numbers
+before a street name ("5533 119 Countess Close"), national runs of 13-19
+digits that pass Luhn (card numbers: the card detector's), unbroken national
+runs of more than 12 digits, and runs of more than 15 digits that are not two
+valid numbers side by side ("020 7946 0958 / 020 7946 0959").
+
+Scores (``score_threshold`` is 0.5 by default):
+
+* **valid** 0.75, with a context word 1.0: valid per phonenumbers and written
+  internationally ("+CC", "00CC": no region needed), or national and valid in
+  the default region, or valid in another configured region *and written the
+  way that region writes it*: the digits of its national format (trunk "0"
+  included where fixed and mobile numbers carry one) and its gaps (merged
+  groups allowed after a trunk "0").  Regions are tried in order, default
+  first; a cheap test against each region's number pattern runs before the
+  slow parse, and readings are cached per digit string.  With a dozen
+  regions almost any 8-10 digits are valid somewhere (Denmark, Norway, the
+  US), so an unbroken or oddly grouped run gets no more than:
+* **phone-shaped** 0.4, with a context word 0.7: two or more groups of 7-15
+  digits in all, or one unbroken run of a length some configured region
+  uses.  Alone it stays below the threshold: "Call me on 9472 7916" is
+  reported, a bare "9472 7916" is not.
+* **phone field** 0.85: where the field name says phone, a whole value that
+  is one phone-shaped number but not valid (numbers outdated by Chile's 2016
+  renumbering, mistyped "+453 3331 9991", "+"-less "1 (780) 836-9987").
+
+Context words (:data:`PHONE_WORDS`: phone, tel, mobile, call, ring, text, sms,
+fax, whatsapp, desk, office, ext ..., "T:"/"M:"/"F:" labels, and "number"
+unless it is an "order number" or "the number of") match as whole words in
+their inflections ("calls", "called", "texted", "dialled":
+:func:`detectors.base.context_pattern`), ignoring case, within
+``context_window`` characters before or after the number, across line breaks
+("Phone:\n(71) 4233-6306"), or in the field name of table data
+("mobile_no", "$.contact.phones[*]").  An "ext." marker in the span counts.
+A negative label (:data:`NEGATIVE_WORDS`: order, invoice, ref, account,
+tracking, serial, ISBN, id, sku, version, card, licence, address, suite ...)
+right before the number (with only "no."/"number"/"#"/":"/"is" between:
+"Order no. 212-555-0123", "card number is ...") or in a field name without a
+phone word rejects it unless it is valid and international, whatever else
+the window holds: the label names the number.  A phone word right before
+the label keeps it ("Caller ID: ...").
+
+Normalisation (what is hashed; lookups read a value the same way, so a number
+written two ways hashes the same wherever that can be known):
+
+* a valid number (either tier): E.164 in the region that reads it, the one
+  whose writing it matches if any, else the first configured region in
+  which it is valid and that would write its digits (no region whose
+  numbers start with a trunk "0" for digits without it): "(949) 877-7106"
+  and "9498777106" -> ``+19498777106``;
+* else international ("+", "00"): E.164 as phonenumbers parses it (trunk
+  "(0)" dropped), or "+" and the digits if it cannot;
+* else national: E.164 if a first group of 1-3 digits is a country code
+  without its "+" ("1 (780) 836-9987" -> ``+17808369987``), else E.164 with
+  the default region's country code if phonenumbers calls it a possible
+  number there ("07700 900123" -> ``+447700900123``), else the bare digits.
+
+The extension is in the span but not in the normalised value: a number with
+and without "x565" is one subject key.  Previews keep the country code and
+the last two digits (``+44 ******** 58``).
+"""
 
 from __future__ import annotations
 
-import bisect
+import contextlib
+import functools
 import re
 from collections.abc import Iterator
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMatcher
+from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
-from detectors.base import Detector, Match, Validation, has_min_digits, overlaps
+from detectors.base import Detector, Match, Validation, context_pattern, field_words, has_min_digits
 from detectors.settings import DetectorSettings
 
 #: The shortest national numbers we care about have 7 digits; E.164 allows 15.
 MIN_DIGITS = 7
 MAX_DIGITS = 15
-#: Score of a number that is not valid but is the whole value of a phone field.
+#: Digits a national number written without any separator may have (longer: ids, timestamps, card numbers).
+MAX_UNBROKEN_DIGITS = 12
+#: Scores: valid number; phone-shaped (or valid but oddly grouped) alone / with a context word;
+#: the whole value of a phone field that is not valid.
+VALID_SCORE = 0.75
+SHAPED_SCORE = 0.4
+SHAPED_CONTEXT_SCORE = 0.7
 LOOSE_SCORE = 0.85
-#: A whole value made only of a phone number's characters.
-_PHONE_CHARS = re.compile(r"\+?[\d\s().\-/]+")
-#: Runs of digits and phone punctuation that could hold a number: the matcher
-#: (slow, ~100 kB/s) only looks at windows around these, not at whole texts.
-_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\-/]{5,}\d")
-#: characters of context either side of a candidate given to the matcher
-#: (it checks the neighbours of a match, e.g. letters glued to digits)
-_WINDOW_CONTEXT = 12
-#: Digit runs that are dates, times or IPv4 addresses, never phone numbers
-#: ("2026-11-02", "10:11:12", "192.168.1.10", "02/11/2026"): skipped before the matcher.
-_NOT_A_NUMBER = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[/.]\d\d?[/.]\d{2,4}|\d\d?:\d\d(?::\d\d)?|\d{1,3}(?:\.\d{1,3}){3}")
-#: distinct values whose parse is remembered per detector (tables repeat values)
-_PARSE_CACHE_SIZE = 50_000
+#: distinct readings remembered per detector (tables and logs repeat values)
+_CACHE_SIZE = 50_000
+
+#: Generic phone vocabulary (matched whole-word with inflections: "calls", "called", "texting"), anywhere
+#: within ``context_window`` characters of the number.
+PHONE_WORDS: tuple[str, ...] = (
+    "phone", "telephone", "tel", "mobile", "mob", "cell", "cellphone", "fax", "call", "ring", "rang", "rung",
+    "dial", "text", "sms", "message", "whatsapp", "landline", "contact", "ext", "extension", "reach",
+    "voicemail", "helpline", "hotline", "callback", "tlf", "telefon", "telefono", "teléfono", "téléphone",
+    "telefone", "gsm",
+)  # fmt: skip
+#: Words that say phone only as the number's label, right before it ("Work: ...", "home 0113 ...") or right
+#: after it ("... (office)"): elsewhere they are ordinary words ("does not work").
+LABEL_WORDS: tuple[str, ...] = ("home", "work", "office", "desk", "direct", "switchboard", "main", "private")
+#: Labels of a number that is not a phone number.
+NEGATIVE_WORDS: tuple[str, ...] = (
+    # references
+    "order", "invoice", "inv", "ref", "reference", "account", "acct", "tracking", "serial", "isbn", "issn", "id",
+    "transaction", "txn", "po", "sku", "part", "ticket", "case", "receipt", "booking", "confirmation", "version",
+    "ver", "build", "policy", "claim", "bug", "issue", "cve", "patch", "commit", "revision", "rev", "erratum",
+    "errata", "rfc",
+    # other people's identifiers ("card number 6304 2737 3398", "social security number is 853-37-1694")
+    "card", "licence", "license", "passport", "ssn", "social security", "nhs", "nino", "national insurance", "tax",
+    "vat", "iban", "zip", "zip code", "postcode", "post code", "postal code",
+    # addresses ("Apt. 675 62314", "Address: 5533 119 Countess Close")
+    "address", "apt", "apartment", "suite", "unit", "flat", "box",
+)  # fmt: skip
+
+# -- candidate scanner ---------------------------------------------------------
+#: Between two digit groups: ")", one space, or "-", "." or "/" with optional spaces; then an optional
+#: trunk "(0)" and an optional "(".  Never empty (the lookahead), never two spaces or a line break.
+_SEP = r"(?=[ \t().\-/])(?:\)[ \t]?(?:[-./][ \t]?)?|[ \t]?[-./][ \t]?|[ \t])?(?:\(0\)[ \t]?)?\(?"
+_RUN = r"(?:\+[ \t]?|\(\+?)?\d+(?:" + _SEP + r"\d+)*+\)?"
+_EXT = r"[ \t]*(?:(?P<ext_word>ext(?:ension|n)?\.?)|x|\#)[ \t]*\d{1,6}"
+_TIME = r"(?:[T ]\d\d?:\d\d(?::\d\d)?)?"
+#: Dates (ISO, d/m/y with / . -), date-times and IPv4 addresses, consumed whole so no run starts inside them.
+_DATE = r"\d{4}-\d\d-\d\d" + _TIME + r"|\d{4}/\d\d/\d\d|\d\d?(?P<dsep>[/.\-])\d\d?(?P=dsep)(?:\d{4}|\d\d)" + _TIME
+_SKIP = rf"(?<![\w.])(?:{_DATE}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})(?!\w|[.\-/]\d)"
+#: Cheap first test at each position: a digit (after at most "(+") and 6 more digits or separators.
+_SEVEN = r"(?=[+(]{0,2}\d[\d \t().\-/]{6})"
+#: Where a run may start: not glued to a word, a "+", "@", an escape ("\\051"), a number ("3:", "1,"),
+#: or an identifier's prefix ("CVE-2025-40258", "archive-2011-08/0011", "xf86-012804"); and end: not
+#: glued to a word, a file extension ("0011.shtml") or an "@" ("<54574397.4060000@example.com>").
+_RUN_START = r"(?<![\w+\\@])(?<!\d[:,.])(?<!\w[-/])"
+_RUN_END = r"(?!\w|\.[^\W\d_]|@)"
+_SCAN = re.compile(
+    rf"{_SEVEN}(?:(?P<skip>{_SKIP})|{_RUN_START}(?P<run>{_RUN})(?P<ext>{_EXT})?{_RUN_END})", re.IGNORECASE
+)
+#: Pre-scan (about twice as fast as :data:`_SCAN`, which starts with lookarounds): where _SCAN can match.
+_PRESCAN = re.compile(r"[\d(+][\d \t().\-/]{6,}")
+#: characters after a pre-scan hit that a _SCAN match may still use (an extension, a date-time's time)
+_PRESCAN_SLACK = 32
+#: A whole value that is one phone number (lookups, phone fields).
+_WHOLE = re.compile(rf"(?P<run>{_RUN})(?P<ext>{_EXT})?", re.IGNORECASE)
+_GROUP = re.compile(r"\d+")
+#: "00" and a country code (which never starts with 0): an international number written without "+".
+_IDD = re.compile(r"00[1-9]")
+#: A run that is only a date, a time or an IPv4 address ("2026-11-02", "10:11:12", "192.168.1.10"),
+#: a compact date ("20150808") or a range of years ("1995-1996").
+_NOT_A_NUMBER = re.compile(
+    r"\d{4}-\d\d-\d\d|\d\d?[/.]\d\d?[/.]\d{2,4}|\d\d?:\d\d(?::\d\d)?|\d{1,3}(?:\.\d{1,3}){3}"
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:1[89]|20)\d\d ?[-/] ?(?:1[89]|20)\d\d"
+)
+#: A date inside a longer run: "3.7 (2018-12-31)", "1.0 2014-04-08".
+_DATE_INSIDE = re.compile(r"(?<!\d)(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)")
+#: Punctuation with a space on one side only ("1599 -433", "12- 34"): columns of numbers, not a phone number.
+_LOPSIDED = re.compile(r"[ \t][-./](?![ \t])|(?<![ \t])[-./][ \t]")
+#: A US ZIP+4 code: after a state code ("MA 02110-1301") or before "USA".
+_ZIP4 = re.compile(r"\d{5}-\d{4}")
+_STATE_BEFORE = re.compile(r"(?<![^\W_])[A-Z]{2},?[ \t]+$")
+_USA_AFTER = re.compile(r",?[ \t]+(?:USA|U\.S\.A\.|United States)(?![^\W_])")
+_CURRENCY_BEFORE = re.compile(r"(?:[£$€¥₹]|(?<![^\W_])(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|AUD|INR|BRL|kr))\s?$")
+_CURRENCY_AFTER = re.compile(r"\s?(?:[£$€¥₹%]|(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|AUD|INR|BRL|kr)(?![^\W_]))")
+_HOUR_AFTER = re.compile(r":\d")
+#: A house number: the run is followed on its line by a street name ("5533 119 Countess Close",
+#: "17151 2450 Crown St", "6556 106 Rue Ettatawer", "32 Mellemvej").
+_STREET_TYPES = (
+    "street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "close", "court", "drive", "way", "place", "square",
+    "sq", "boulevard", "blvd", "terrace", "crescent", "grove", "gardens", "mews", "row", "walk", "parade",
+    "highway", "parkway",
+)  # fmt: skip
+_STREET_FIRST = ("rue", "via", "viale", "piazza", "calle", "avenida", "rua", "avenue", "boulevard", "ulica", "ul")
+_STREET_SUFFIXES = ("straße", "strasse", "str", "weg", "gasse", "straat", "laan", "vej", "gade", "gata", "gatan",
+                    "vägen", "veien", "katu", "tie")  # fmt: skip
+_STREET_AFTER = re.compile(
+    r"[ \t]+(?:"
+    rf"(?:[^\W\d_][\w'’.\-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})(?![^\W_])"
+    rf"|(?:{'|'.join(_STREET_FIRST)})[ \t]+[^\W\d_]"
+    rf"|[^\W\d_]+(?:{'|'.join(_STREET_SUFFIXES)})(?![^\W_])"
+    r")",
+    re.IGNORECASE,
+)
+
+# -- context -------------------------------------------------------------------
+_PHONE = context_pattern(PHONE_WORDS)
+_NEGATIVE = context_pattern(NEGATIVE_WORDS)
+assert _PHONE is not None and _NEGATIVE is not None
+_LABEL = context_pattern(LABEL_WORDS)
+assert _LABEL is not None
+#: A label right before the number: "T: 020 ...", "M: 07700 ..." (one letter and a colon), "Work: ...".
+_LABEL_BEFORE = re.compile(
+    rf"(?:(?<![^\W_])[tmfpho]\s?:|(?:{_LABEL.pattern})(?:\s+(?:me|us|him|her|them))?(?:\s+(?:on|at))?)[\s:#.=\-(]*$",
+    re.IGNORECASE,
+)
+#: A label right after the number: "... (office)", "... - home", "...-Office".
+_LABEL_AFTER = re.compile(rf"[\s:#=\-(]*(?:{_LABEL.pattern})", re.IGNORECASE)
+#: "number" says phone as a label right before the number ("my number is ...", "Number: ...") unless a
+#: negative label precedes it ("order number"); in a field name, anywhere but after a negative word.
+_NUMBER = re.compile(r"(?<![^\W_])numbers?(?![^\W_])(?!\s+of(?![^\W_]))", re.IGNORECASE)
+_NUMBER_BEFORE = re.compile(r"(?<![^\W_])numbers?(?:\s+(?:is|was)(?![^\W_]))?[\s:#.=\-]*$", re.IGNORECASE)
+#: The end of a negative label: "order " before "number" makes "order number" no phone word.
+_NEGATIVE_TAIL = re.compile(rf"(?:{_NEGATIVE.pattern})[\s#:=.\-]*$", re.IGNORECASE)
+#: A negative label right before the number: "Order 1234", "invoice no. 1234", "ref: 1234", "Account #: 1234",
+#: or a "#" ("Closes: #1016913", "SF#3427522").
+_NEGATIVE_LABEL = re.compile(
+    rf"(?:(?:{_NEGATIVE.pattern})(?:[\s#:=.\-]*(?:no|nr|num|number|id|code)(?![^\W_])\.?)?"
+    r"(?:\s+(?:is|was|are|were)(?![^\W_]))?[\s#:=.\-]*|#)$",
+    re.IGNORECASE,
+)
+#: Separators of the segments of a JSON path ("$.tickets[*].body").
+_PATH_SEGMENTS = re.compile(r"[.\[\]/$*:]+")
+#: A phone word right before a negative label keeps the number ("Caller ID: 07700 ...", "mobile no. ...").
+_PHONE_TAIL = re.compile(rf"(?:{_PHONE.pattern})[\s#:=.\-]*$", re.IGNORECASE)
+
+
+class Reading(NamedTuple):
+    """What one candidate is: ``valid`` (the 0.75 tier) and its normalised form."""
+
+    valid: bool
+    normalised: str
+    number: PhoneNumber | None  # None: not parseable (masked from the digits)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    digits: str  # national digits, or country code + number when international
+    gaps: tuple[int, ...]  # written gaps, counted in digits from the right
+    international: bool
+    bare_country_code: bool  # a first group of 1-3 digits, no "+": maybe a country code without its "+"
+    ext_word: bool  # an "ext"/"extension" marker: phone vocabulary inside the span
+
+
+class _RegionCheck:
+    """A cheap "could this be valid in the region" test from the metadata, run before phonenumbers.parse.
+
+    True unless none of the forms phonenumbers could read the digits as (as written, national prefix
+    stripped, country code stripped) matches the number pattern of the region's country code.
+    """
+
+    def __init__(self, region: str) -> None:
+        meta = PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            raise ValueError(f"unknown phone region {region!r}")
+        self.country_code = str(meta.country_code)
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(meta.country_code, (region,))
+        patterns = []
+        lengths: set[int] = set()
+        for r in regions:
+            m = PhoneMetadata.metadata_for_region(r)
+            if m is not None and m.general_desc is not None and m.general_desc.national_number_pattern:
+                patterns.append(m.general_desc.national_number_pattern)
+                lengths.update(m.general_desc.possible_length or ())
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self.lengths = frozenset(lengths)
+        self.prefix = re.compile(meta.national_prefix_for_parsing) if meta.national_prefix_for_parsing else None
+        #: a transform rule rewrites the number (Argentina, Brazil ...): parse whenever in doubt
+        self.exact = meta.national_prefix_transform_rule is None
+        #: the national prefix when the region's fixed-line and mobile numbers are written nationally with it
+        #: ("0" in Britain, France, Germany ...; not in the US, Denmark, Italy): a number written without it
+        #: is not written the region's way (see :func:`written_fit`)
+        self.trunk = meta.national_prefix if meta.national_prefix and self._examples_start_with(region) else None
+
+    @staticmethod
+    def _examples_start_with(region: str) -> bool:
+        prefix = PhoneMetadata.metadata_for_region(region).national_prefix
+        written = []
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                written.append("".join(_GROUP.findall(phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL))))
+        return bool(written) and all(w.startswith(prefix) for w in written)
+
+    def may_be_written(self, digits: str) -> bool:
+        """Whether ``digits`` can be the region's national format of a number (its trunk prefix first)."""
+        return self.trunk is None or digits.startswith(self.trunk)
+
+    def forms(self, digits: str) -> Iterator[str]:
+        """What phonenumbers.parse may keep as the national number: the digits, without the national
+        prefix, without the country code (and then without the national prefix)."""
+        yield digits
+        yield from self._without_prefix(digits)
+        if digits.startswith(self.country_code):
+            rest = digits[len(self.country_code) :]
+            yield rest
+            yield from self._without_prefix(rest)
+
+    def _without_prefix(self, digits: str) -> Iterator[str]:
+        if self.prefix is not None:
+            m = self.prefix.match(digits)
+            if m and m.end():
+                yield digits[m.end() :]
+
+    def could_be_valid(self, digits: str) -> bool:
+        if not self.exact or self.pattern is None:
+            return True
+        return any(self.pattern.fullmatch(f) for f in self.forms(digits))
+
+    def possible_length(self, digits: str) -> bool:
+        return any(len(f) in self.lengths for f in self.forms(digits))
+
+
+@functools.cache
+def region_check(region: str) -> _RegionCheck:
+    """The (immutable) check of one region, built once per process: detectors are built per lookup."""
+    return _RegionCheck(region)
 
 
 class PhoneDetector(Detector):
-    """Phone numbers that phonenumbers finds and calls valid in one of the configured regions.
+    """Phone numbers in national and international formats, validated against the configured regions.
 
-    No regex of ours: the matcher knows every numbering plan, international
-    prefixes and national formats.  Validity there means "in an allocated
-    range", not a checksum, so an order number can pass: a valid number scores
-    0.75 and a context word ("tel", "mobile" ...) raises it to 1.0.
-
-    Real tables also hold numbers that are no longer valid (Chile's 2016
-    renumbering), mistyped ("+453 3331 9991") or missing their "+"
-    ("1 (780) 836-9987").  Where the field name says phone, a whole value made
-    of phone characters with 7-15 digits is still reported (0.85), read by
-    :meth:`parse_loose`; lookups read values the same way.
+    See the module docstring for the candidate shapes, the score tiers, the
+    context and negative words, the filters and the normalisation.
     """
 
     name = "phone"
-    version = "1"
+    version = "2"
     entity = "PHONE_NUMBER"
-    score: ClassVar[float] = 0.75
-    context: ClassVar[tuple[str, ...]] = (
-        "phone", "telephone", "tel", "mobile", "mob", "cell", "fax", "call", "landline", "contact", "whatsapp",
-    )  # fmt: skip
+    score: ClassVar[float] = VALID_SCORE
+    context: ClassVar[tuple[str, ...]] = PHONE_WORDS
+    negative_context: ClassVar[tuple[str, ...]] = NEGATIVE_WORDS
 
     def __init__(self, settings: DetectorSettings | None = None, threshold: float | None = None) -> None:
         super().__init__(threshold)
         settings = settings or DetectorSettings()
         self.default_region = settings.default_region
         self.regions = tuple(dict.fromkeys((settings.default_region, *settings.phone_regions)))
-        self._parsed: dict[str, PhoneNumber | None] = {}
-
-    def _read(self, value: str) -> PhoneNumber | None:
-        """parse() else parse_loose(), remembered per value: canonical and mask both need it."""
-        try:
-            return self._parsed[value]
-        except KeyError:
-            pass
-        number = self.parse(value) or self.parse_loose(value)
-        if len(self._parsed) >= _PARSE_CACHE_SIZE:
-            self._parsed.clear()
-        self._parsed[value] = number
-        return number
+        self._checks = {r: region_check(r) for r in self.regions}
+        self._readings: dict[tuple, Reading | None] = {}
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, MIN_DIGITS)
 
-    def parse(self, value: str) -> PhoneNumber | None:
-        """``value`` as a valid number, national formats read in the configured regions in order."""
-        for region in self.regions:
+    # -- reading one candidate ---------------------------------------------------
+    def _reading(self, c: _Candidate, strong_only: bool = False) -> Reading | None:
+        """The candidate's tier and normalised form (None: not phone-shaped), cached per digit string.
+
+        ``strong_only``: only a valid reading matters (no context word: a phone-shaped one would not
+        be reported), so regions that cannot have written the number their way are not parsed.
+        """
+        key = (c.digits, c.gaps, c.international, c.bare_country_code, strong_only)
+        try:
+            return self._readings[key]
+        except KeyError:
+            pass
+        reading = self._read_candidate(c, strong_only)
+        self._remember(key, reading)
+        return reading
+
+    def _read_candidate(self, c: _Candidate, strong_only: bool = False) -> Reading | None:
+        if c.international:
             try:
-                number = phonenumbers.parse(value, region)
+                number = phonenumbers.parse("+" + c.digits, None)
+            except phonenumbers.NumberParseException:
+                return Reading(False, "+" + c.digits, None)
+            return Reading(phonenumbers.is_valid_number(number), e164(number), number)
+        found = self.parse_national(c.digits, c.gaps, strong_only)
+        if found is not None:
+            _, number, strong = found
+            return Reading(strong, e164(number), number)
+        if strong_only:
+            return None
+        if not c.gaps and not any(check.possible_length(c.digits) for check in self._checks.values()):
+            return None  # one unbroken run of a length no configured region uses
+        return self._loose(c.digits, c.bare_country_code)
+
+    def parse_national(
+        self, digits: str, gaps: tuple[int, ...] = (), strong_only: bool = False
+    ) -> tuple[str, PhoneNumber, bool] | None:
+        """(region, number, strong) for ``digits`` read as a national number, or None if valid nowhere.
+
+        Strong: valid in the default region and written the way it writes numbers (with its trunk "0", if
+        it has one: "1879048192" is no British number), else valid in the first configured region whose
+        format is the written grouping (``gaps``), else in the first whose groups it merges.  Not strong
+        (only when not ``strong_only``): valid in the default region but written without its trunk "0",
+        else valid in the first configured region that writes numbers without a trunk "0" or in which
+        ``digits`` start with it (a number without its "0" is no German number either).
+        """
+        found: dict[int, tuple[str, PhoneNumber]] = {}  # rank -> first region
+        for region, check in self._checks.items():
+            written = check.may_be_written(digits)
+            if strong_only and not (written and (gaps or region == self.default_region)):
+                continue
+            if not check.could_be_valid(digits):
+                continue
+            try:
+                number = phonenumbers.parse(digits, region)
             except phonenumbers.NumberParseException:
                 continue
-            if phonenumbers.is_valid_number(number):
-                return number
+            if not phonenumbers.is_valid_number(number):
+                continue
+            if region == self.default_region:
+                if written:
+                    return region, number, True
+                found.setdefault(_DEFAULT_UNWRITTEN, (region, number))
+                continue
+            fit = written_fit(number, digits, gaps)
+            if fit == EXACT:
+                return region, number, True
+            if fit == NO_FIT and (strong_only or not written):
+                continue
+            found.setdefault(fit, (region, number))
+            if not gaps and _DEFAULT_UNWRITTEN not in found:
+                break  # an unbroken run fits no format: the first region that may have written it
+        for rank in (MERGED, _DEFAULT_UNWRITTEN, NO_FIT):
+            if rank in found:
+                region, number = found[rank]
+                return region, number, rank == MERGED
         return None
 
+    def _valid_in_default(self, digits: str) -> bool:
+        """Whether national ``digits`` are valid in the default region and written its way (cached)."""
+        key = ("default", digits)
+        try:
+            return self._readings[key] is not None
+        except KeyError:
+            pass
+        valid = False
+        check = self._checks[self.default_region]
+        if check.may_be_written(digits) and check.could_be_valid(digits):
+            with contextlib.suppress(phonenumbers.NumberParseException):
+                valid = phonenumbers.is_valid_number(phonenumbers.parse(digits, self.default_region))
+        self._remember(key, Reading(True, "", None) if valid else None)
+        return valid
+
+    def _remember(self, key: tuple, reading: Reading | None) -> None:
+        if len(self._readings) >= _CACHE_SIZE:
+            self._readings.clear()
+        self._readings[key] = reading
+
+    def _loose(self, digits: str, bare_country_code: bool) -> Reading:
+        """A national number valid in no configured region: "+" added if that makes it valid (a first
+        group that is a country code without its "+": "1 (780) 836-9987"), else read as possible in the
+        default region, else the digits."""
+        if bare_country_code:
+            try:
+                number = phonenumbers.parse("+" + digits, None)
+                if phonenumbers.is_valid_number(number):
+                    return Reading(False, e164(number), number)
+            except phonenumbers.NumberParseException:
+                pass
+        try:
+            number = phonenumbers.parse(digits, self.default_region)
+            if phonenumbers.is_possible_number(number):
+                return Reading(False, e164(number), number)
+        except phonenumbers.NumberParseException:
+            pass
+        return Reading(False, digits, None)
+
+    def _read(self, value: str) -> Reading | None:
+        """A whole value (a lookup, a table cell) as one number, or None if it is not one."""
+        value = " ".join(value.split())
+        m = _WHOLE.fullmatch(value)
+        if m is None:
+            return None
+        c = candidate(value, m.start("run"), m.end("run"), m.end(), m.group("ext_word") is not None)
+        if c is None or not MIN_DIGITS <= len(c.digits) <= MAX_DIGITS:
+            return None
+        return self._reading(c)
+
+    # -- the Detector interface ----------------------------------------------------
     def validate(self, value: str) -> Validation:
         """CONFIRM when valid read with the default region, else REJECT."""
         try:
@@ -97,91 +477,291 @@ class PhoneDetector(Detector):
             return Validation.REJECT
         return Validation.CONFIRM if phonenumbers.is_valid_number(number) else Validation.REJECT
 
-    def parse_loose(self, value: str) -> PhoneNumber | None:
-        """A plausible number that is not valid: only phone characters and 7-15 digits.
-
-        A leading digit may be a country code without its "+" ("1 (780) 836-9987");
-        otherwise the number is read in the default region, "(0)" trunk prefix dropped.
-        """
-        value = value.strip()
-        if not _PHONE_CHARS.fullmatch(value) or not MIN_DIGITS <= sum(c.isdigit() for c in value) <= MAX_DIGITS:
-            return None
-        candidates = [(f"+{value}", None)] if value[0].isdigit() else []
-        candidates.append((value.replace("(0)", ""), self.default_region))
-        for candidate, region in candidates:
-            try:
-                number = phonenumbers.parse(candidate, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if region is not None or phonenumbers.is_valid_number(number):
-                return number
-        return None
-
     def normalise(self, value: str) -> str:
-        number = self._read(value)
-        return e164(number) if number is not None else value.strip()
+        reading = self._read(value)
+        return reading.normalised if reading is not None else value.strip()
 
     def canonical(self, value: str) -> str | None:
-        """E.164 of a lookup value: valid in a configured region, else read loosely (the user says it is a phone)."""
-        value = value.strip()
-        if not _PHONE_CHARS.fullmatch(value):
-            return None
-        number = self._read(value)
-        return e164(number) if number is not None else None
+        """The normalised form of a lookup value that is one phone number (valid or not), else None."""
+        reading = self._read(value)
+        return reading.normalised if reading is not None else None
 
     def mask(self, value: str) -> str:
-        number = self._read(value)
-        return mask_number(number) if number is not None else "*" * len(value)
+        reading = self._read(value)
+        return mask_reading(reading) if reading is not None else "*" * len(value)
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
         if not self.might_match(text):
             return
-        if self.field_has_context(field) and self.parse(text.strip()) is None:
-            number = self.parse_loose(text)
-            if number is not None:
-                start = len(text) - len(text.lstrip())
-                end = len(text.rstrip())
-                yield Match(self.entity, start, end, LOOSE_SCORE, self.name, e164(number), mask_number(number))
+        field_phone, field_negative = self._field_context(field)
+        if field_phone:
+            loose = self._whole_field_value(text)
+            if loose is not None:
+                yield loose
                 return
-        found: list[tuple[int, int, PhoneNumber]] = []
-        for w_start, w_end in candidate_windows(text):
-            window = text[w_start:w_end]
-            for region in self.regions:
-                matcher = PhoneNumberMatcher(window, region, leniency=Leniency.VALID, max_tries=len(window))
-                found.extend((m.start + w_start, m.end + w_start, m.number) for m in matcher)
-        # overlapping finds from several regions: the longest wins, then the earliest region
-        found.sort(key=lambda f: f[0] - f[1])
-        taken: list[tuple[int, int]] = []
-        kept: list[tuple[int, int, PhoneNumber]] = []
-        for start, end, number in found:
-            if not overlaps(taken, start, end):
-                bisect.insort(taken, (start, end))
-                kept.append((start, end, number))
-        for start, end, number in sorted(kept, key=lambda k: k[0]):
-            score = self.score
-            if self.has_context(text, start, end, field):
-                score = min(1.0, score + self.context_boost)
-            if score >= self.threshold:
-                yield Match(self.entity, start, end, round(score, 3), self.name, e164(number), mask_number(number))
+        # the whole value without blanks: a negative field name vetoes only a number that is all of it
+        whole = (len(text) - len(text.lstrip()), len(text.rstrip())) if field_negative else None
+        shaped_counts = self.threshold <= SHAPED_SCORE  # a phone-shaped run scores enough on its own
+        for m in scan(text):
+            if m.group("run") is None:
+                continue
+            for c in self._candidates(text, m):
+                phone = field_phone or c.ext_word or self._phone_context(text, c.start, c.end)
+                if not (phone or c.international) and among_numbers(text, c.start, c.end):
+                    continue  # "5  64 105 117 18  1   8  28 89 18 19  0": a column of figures
+                strong_only = not (phone or shaped_counts)
+                if strong_only and not (c.international or c.gaps or self._valid_in_default(c.digits)):
+                    continue  # alone, an unbroken national run counts only if valid in the default region
+                reading = self._reading(c, strong_only)
+                if reading is None:
+                    continue
+                international_valid = reading.valid and c.international
+                if whole == (c.start, c.end) and not international_valid:
+                    continue  # the whole value of an "order_ref" column (not a number in "order_notes")
+                if not international_valid and self._negative_label(text, c.start):
+                    continue
+                if reading.valid:
+                    score = min(1.0, VALID_SCORE + self.context_boost) if phone else VALID_SCORE
+                else:
+                    score = SHAPED_CONTEXT_SCORE if phone else SHAPED_SCORE
+                if score >= self.threshold:
+                    yield Match(
+                        self.entity, c.start, c.end, score, self.name, reading.normalised, mask_reading(reading)
+                    )
+
+    # -- find() helpers --------------------------------------------------------------
+    def _whole_field_value(self, text: str) -> Match | None:
+        """The whole value of a phone field as one number that is not valid (valid ones score as usual)."""
+        reading = self._read(text)
+        if reading is None or reading.valid:
+            return None
+        start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+        return Match(self.entity, start, end, LOOSE_SCORE, self.name, reading.normalised, mask_reading(reading))
+
+    def _candidates(self, text: str, m: re.Match[str]) -> Iterator[_Candidate]:
+        """The phone-shaped candidates of one scanned run: the run itself, or two numbers written side by side."""
+        start, end = m.span("run")
+        if _HOUR_AFTER.match(text, end) and not m.group("ext"):  # "... 12:30": the last group is an hour
+            last = list(_GROUP.finditer(text, start, end))
+            if len(last) < 2:
+                return
+            end = last[-2].end()
+        if _CURRENCY_BEFORE.search(text, max(0, start - 5), start) or _CURRENCY_AFTER.match(text, m.end()):
+            return
+        if _STREET_AFTER.match(text, m.end(), m.end() + 60):
+            return
+        run = text[start:end]
+        if run.endswith(")") and run.count(")") > run.count("("):  # "(call 020 7946 0958)": not ours
+            end -= 1
+            run = run[:-1]
+        if not self._shaped(text, start, end, run):
+            return
+        span_end = m.end() if end == m.end("run") else end
+        c = candidate(text, start, end, span_end, m.group("ext_word") is not None)
+        if c is None:
+            return
+        if len(c.digits) > MAX_DIGITS:
+            yield from self._split(text, c, start, end, span_end, m.group("ext_word") is not None)
+        elif self._plausible(c):
+            yield c
+
+    @staticmethod
+    def _shaped(text: str, start: int, end: int, run: str) -> bool:
+        """Whether the run is written like a phone number rather than something else made of digits."""
+        if _NOT_A_NUMBER.fullmatch(run.strip("()+ ")) or is_version(run) or _DATE_INSIDE.search(run):
+            return False
+        if not balanced(run) or _LOPSIDED.search(run) or run.count("/") > 1:
+            return False
+        if sum(len(g) == 1 for g in _GROUP.findall(run.replace("(0)", ""))) > 1:  # "4 5 00014017 1 6": figures
+            return False
+        if "." in run and not run.startswith(("+", "(+")) and any(c in run for c in " \t-/"):
+            return False  # decimals among other numbers ("441.576 319.502", "562334 2.18.2")
+        zip4 = _ZIP4.fullmatch(run) is not None
+        return not (zip4 and (_STATE_BEFORE.search(text, max(0, start - 6), start) or _USA_AFTER.match(text, end)))
+
+    def _plausible(self, c: _Candidate) -> bool:
+        n = len(c.digits)
+        if n < MIN_DIGITS or n > MAX_DIGITS:
+            return False
+        if c.international:
+            return True
+        if not c.gaps and n > MAX_UNBROKEN_DIGITS:
+            return False
+        if c.digits.startswith("00"):  # "0 0 468 ...": read through an international prefix
+            return False
+        return not (13 <= n <= 19 and luhn(c.digits))  # a card number: the card detector's
+
+    def _split(
+        self, text: str, c: _Candidate, start: int, end: int, span_end: int, ext_word: bool
+    ) -> Iterator[_Candidate]:
+        """Two valid numbers with only a separator between them, each starting with its trunk "0", a "+" or
+        a "(" ("020 7946 0958 / 020 7946 0959")."""
+        groups = list(_GROUP.finditer(text, start, end))
+        for k in range(1, len(groups)):
+            left = candidate(text, start, groups[k - 1].end(), groups[k - 1].end(), False)
+            right_start = groups[k].start()
+            while right_start > start and text[right_start - 1] in "(+":
+                right_start -= 1
+            right = candidate(text, right_start, end, span_end, ext_word)
+            if left is None or right is None or not (self._plausible(left) and self._plausible(right)):
+                continue
+            if not all(text[x.start] in "0+(" for x in (left, right)):
+                continue  # "32 21 32 35 32 32 35 18" is a row of numbers, not two phone numbers
+            a, b = self._reading(left), self._reading(right)
+            if a is not None and b is not None and a.valid and b.valid:
+                yield left
+                yield right
+                return
+
+    def _field_context(self, field: str | None) -> tuple[bool, bool]:
+        """(the field name says phone, the field's own name says something else and not phone).
+
+        Phone words count anywhere in a JSON path ("$.contact.phones[*]"), negative ones only in its
+        last segment: "$.tickets[*].body" is a ticket's text, not a ticket number.
+        """
+        if not field:
+            return False, False
+        words = field_words(field)
+        phone = bool(_PHONE.search(words)) or any(
+            not _NEGATIVE_TAIL.search(words, 0, m.start()) for m in _NUMBER.finditer(words)
+        )
+        leaf = next((s for s in reversed(_PATH_SEGMENTS.split(field)) if s and not s.isdigit()), "")
+        return phone, not phone and bool(_NEGATIVE.search(field_words(leaf)))
+
+    def _phone_context(self, text: str, start: int, end: int) -> bool:
+        """A phone word within ``context_window`` characters before or after the span, or a label next to it."""
+        lo, hi = max(0, start - self.context_window), end + self.context_window
+        if _PHONE.search(text, lo, start) or _PHONE.search(text, end, hi):
+            return True
+        if _LABEL_BEFORE.search(text, lo, start) or _LABEL_AFTER.match(text, end, hi):
+            return True
+        m = _NUMBER_BEFORE.search(text, lo, start)
+        return m is not None and not _NEGATIVE_TAIL.search(text, max(0, m.start() - self.context_window), m.start())
+
+    def _negative_label(self, text: str, start: int) -> bool:
+        """A negative label right before the span ("Order no. ", "ref: "), not itself after a phone word."""
+        m = _NEGATIVE_LABEL.search(text, max(0, start - self.context_window), start)
+        return m is not None and not _PHONE_TAIL.search(text, max(0, m.start() - self.context_window), m.start())
 
 
-def looks_like_date_time_or_ip(candidate: str) -> bool:
-    """Filter: a digit run that is only a date, a time or an IPv4 address."""
-    return _NOT_A_NUMBER.fullmatch(candidate.strip(" \t().-/")) is not None
-
-
-def candidate_windows(text: str) -> list[tuple[int, int]]:
-    """Merged windows around digit runs with at least 7 digits (where a number can be)."""
-    windows: list[tuple[int, int]] = []
-    for m in _CANDIDATE.finditer(text):
-        if not has_min_digits(m.group(), MIN_DIGITS) or looks_like_date_time_or_ip(m.group()):
+def scan(text: str) -> Iterator[re.Match[str]]:
+    """``_SCAN.finditer(text)``, searching only where the pre-scan finds seven phone characters."""
+    pos, n = 0, len(text)
+    while pos < n:
+        hit = _PRESCAN.search(text, pos)
+        if hit is None:
+            return
+        # a run may start two characters before the hit ("(+44)": the pre-scan starts at "+")
+        hi = min(n, hit.end() + _PRESCAN_SLACK)
+        m = _SCAN.search(text, max(pos, hit.start() - 2), hi)
+        if m is None or m.start() > hit.end():  # a match further on belongs to a later hit
+            pos = hit.end()
             continue
-        start, end = max(0, m.start() - _WINDOW_CONTEXT), min(len(text), m.end() + _WINDOW_CONTEXT)
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return windows
+        if m.end() >= hi and hi < n:  # cut short by the window: match again on the whole text
+            m = _SCAN.match(text, m.start())
+            assert m is not None
+        yield m
+        pos = max(m.end(), pos + 1)
+
+
+def candidate(text: str, start: int, end: int, span_end: int, ext_word: bool) -> _Candidate | None:
+    """The candidate of the run ``text[start:end]`` (``span_end`` includes an extension)."""
+    run = text[start:end]
+    plus = run.lstrip("(").startswith("+")
+    international = plus or bool(_IDD.match(run.lstrip("(")))  # "+44 20 ...", "0044 20 ...", "001-518-..."
+    if international:
+        run = run.replace("(0)", " ")  # the trunk prefix after a country code: "+44 (0)20 ..."
+    groups = _GROUP.findall(run)
+    if international and not plus:
+        groups[0] = groups[0][2:]
+        groups = [g for g in groups if g]
+    if not groups:
+        return None
+    digits = "".join(groups)
+    gaps: list[int] = []
+    if not international:  # international numbers are read without their grouping
+        count = 0
+        for g in reversed(groups[1:]):
+            count += len(g)
+            gaps.append(count)
+    bare_country_code = not international and text[start].isdigit() and len(groups) > 1 and len(groups[0]) <= 3
+    return _Candidate(start, span_end, digits, tuple(gaps), international, bare_country_code, ext_word)
+
+
+#: How a written number fits its region's national format (:func:`written_fit`).
+NO_FIT, MERGED, EXACT = 0, 1, 2
+#: rank of a number valid in the default region but written without its trunk "0" (PhoneDetector.parse_national)
+_DEFAULT_UNWRITTEN = -1
+
+
+def written_fit(number: PhoneNumber, digits: str, gaps: tuple[int, ...]) -> int:
+    """How ``digits`` written with ``gaps`` (counted from the right) fit the way the number's region
+    writes it: EXACT, MERGED or NO_FIT.
+
+    The digits must be those of phonenumbers' national format, trunk prefix included (nobody writes the
+    Irish "(01) 7151 2450" as "17151 2450"; where fixed and mobile numbers carry a trunk "0", a number
+    without it does not fit), or the national prefix as a group of its own and those ("1-201-555-0123").
+    EXACT: the format's gaps; MERGED: some of them ("0650 2530000"), only after a trunk "0" -- without
+    one (Denmark, Norway, Poland, Spain, the US ...) almost any 8-10 digits are valid somewhere.  An
+    unbroken run fits nothing.
+    """
+    region = phonenumbers.region_code_for_number(number)
+    if not gaps or region is None or not region_check(region).may_be_written(digits):
+        return NO_FIT
+    groups = _GROUP.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    formatted = "".join(groups)
+    meta = PhoneMetadata.metadata_for_region(region)
+    prefix = (meta.national_prefix or "") if meta is not None else ""
+    # the national prefix, if written, is a group of its own ("1-712-...", not "1712-...")
+    if digits != formatted and not (prefix and digits == prefix + formatted and len(formatted) in gaps):
+        return NO_FIT
+    allowed, count = set(), 0
+    for g in reversed(groups[1:]):
+        count += len(g)
+        allowed.add(count)
+    inside = {g for g in gaps if g < len(formatted)}
+    if inside == allowed:
+        return EXACT
+    return MERGED if formatted.startswith("0") and inside <= allowed else NO_FIT
+
+
+_NUMBER_BEFORE_RUN = re.compile(r"\d[ \t\[\]{}]*$")
+_NUMBER_AFTER_RUN = re.compile(r"[ \t\[\]{}]*\d")
+
+
+def among_numbers(text: str, start: int, end: int) -> bool:
+    """Whether other figures stand right before or after the span on its line (spaces or brackets between)."""
+    return bool(_NUMBER_BEFORE_RUN.search(text, max(0, start - 8), start) or _NUMBER_AFTER_RUN.match(text, end))
+
+
+def balanced(run: str) -> bool:
+    """Parentheses open before they close and at most one group deep ("(0161) 496", not "2)211")."""
+    depth = 0
+    for ch in run:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if not 0 <= depth <= 1:
+            return False
+    return depth == 0
+
+
+def is_version(run: str) -> bool:
+    """A dotted run with a one-digit group after the first: "10.0.19041.1" (phone groups have 2+ digits)."""
+    if not set(run) <= set("0123456789."):
+        return False
+    return any(len(g) == 1 for g in run.split(".")[1:])
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
 
 
 def e164(number: PhoneNumber) -> str:
@@ -191,4 +771,12 @@ def e164(number: PhoneNumber) -> str:
 def mask_number(number: PhoneNumber) -> str:
     """Country code and the last two digits only: ``+44 ******** 58``."""
     national = phonenumbers.national_significant_number(number)
-    return f"+{number.country_code} {'*' * (len(national) - 2)} {national[-2:]}"
+    return f"+{number.country_code} {'*' * max(1, len(national) - 2)} {national[-2:]}"
+
+
+def mask_reading(reading: Reading) -> str:
+    if reading.number is not None:
+        return mask_number(reading.number)
+    plus = "+" if reading.normalised.startswith("+") else ""
+    digits = reading.normalised.lstrip("+")
+    return f"{plus}{'*' * (len(digits) - 2)} {digits[-2:]}"

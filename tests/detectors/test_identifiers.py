@@ -10,6 +10,7 @@ from detectors.settings import DetectorSettings
 
 GB = DetectorSettings()
 GB_US = DetectorSettings(phone_regions=("GB", "US"))
+GB_ONLY = DetectorSettings(phone_regions=("GB",))
 
 #: (entity, text to detect in, field, raw value inside the text, a differently written lookup value)
 SAMPLES = [
@@ -80,7 +81,8 @@ def test_preview_never_holds_the_value(entity: str, text: str, field: str | None
         ("EMAIL_ADDRESS", "LuisG@Embraer.com.br", GB, "luisg@embraer.com.br"),
         ("PHONE_NUMBER", "+55 (12) 3923-5555", GB, "+551239235555"),
         ("PHONE_NUMBER", "020 7946 0958", GB, "+442079460958"),
-        ("PHONE_NUMBER", "(212) 555-0123", GB, "+442125550123"),  # invalid, read loosely as GB
+        ("PHONE_NUMBER", "(212) 555-0123", GB, "+12125550123"),  # US is among the default regions
+        ("PHONE_NUMBER", "(212) 555-0123", GB_ONLY, "+442125550123"),  # invalid in GB, read loosely as GB
         ("PHONE_NUMBER", "phone 020 7946 0958", GB, None),
         ("PHONE_NUMBER", "(212) 555-0123", GB_US, "+12125550123"),
         ("PERSON", "  Alice   SMITH ", GB, "alice smith"),
