@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from functools import cache
 from typing import ClassVar
 
-from detectors.base import Detector, Match, has_min_digits, mask_middle
+from detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits, mask_middle
 
 #: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽΆΈ-ΏΑ-ΩЀ-Я"
+_UPPER = UPPER_LETTERS
 CAP = rf"[{_UPPER}][^\W\d_]*(?:['’\-][^\W\d_]+)*\.?"
 #: Lower-case words that sit inside street and town names ("Via dei Fiorentini", "Soto del Barco").
 PARTICLES = (

@@ -17,6 +17,10 @@ from enum import Enum
 from functools import lru_cache
 from typing import ClassVar
 
+#: Upper-case letters of the Latin, Greek and Cyrillic scripts, for regex classes: a capitalised
+#: word starts with one ("Árnþórsson", "ΠΑΦΟΣ"); Python's ``re`` has no \p{Lu}.
+UPPER_LETTERS = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽΆΈ-ΏΑ-ΩЀ-Я"
+
 
 class Validation(Enum):
     """Outcome of a detector's validate step (presidio: True / None / False)."""

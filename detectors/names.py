@@ -26,9 +26,9 @@ from functools import cache
 from importlib import resources
 from typing import ClassVar
 
-from detectors.base import Detector, Match, mask_middle
+from detectors.base import UPPER_LETTERS, Detector, Match, mask_middle
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_UPPER = UPPER_LETTERS
 #: A capitalised word ("Árnþórsson", "O'Neil", "Jean-Luc") and an initial ("L.", "B").
 NAME_WORD = rf"[{_UPPER}][^\W\d_A-Z]+(?:['’\-][{_UPPER}]?[^\W\d_]+)*"
 INITIAL = rf"[{_UPPER}]\.?"
