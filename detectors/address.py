@@ -124,7 +124,7 @@ TOP_SCORE = 0.95
 
 
 @cache
-def country_names() -> re.Pattern[str]:
+def country_name_list() -> tuple[str, ...]:
     """Country names in English from phonenumbers' bundled locale data, plus common short forms."""
     from phonenumbers.geodata.locale import LOCALE_DATA
 
@@ -136,8 +136,23 @@ def country_names() -> re.Pattern[str]:
         if name:
             names.add(name)
             names.add(re.sub(r"\s*\(.*\)$", "", name))  # "Cyprus (Greek)"? keep both forms
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+@cache
+def country_names() -> re.Pattern[str]:
+    """Any country name (longest first), with an optional qualifier in brackets."""
+    alternatives = "|".join(re.escape(n) for n in country_name_list())
     return re.compile(rf"(?i)(?:{alternatives})(?:\s\([^)\n]{{1,20}}\))?(?![\w])")
+
+
+@cache
+def country_first_words() -> frozenset[str]:
+    """First words of the country names, case-folded: a cheap test before matching the whole name."""
+    return frozenset(re.split(r"[\s.]", n.casefold())[0] for n in country_name_list())
+
+
+_CAPITALISED_WORD = re.compile(rf"(?<![\w'’\-])[{_UPPER}][^\W\d_]*\.?")
 
 
 def is_street_name(name: str) -> bool:
@@ -369,11 +384,15 @@ class PlaceNameDetector(Detector):
             taken.append((start, end))
             value = text[start:end]
             yield Match(self.entity, start, end, CUED_PLACE_SCORE, self.name, normalise_name(value), mask_middle(value))
-        for m in country_names().finditer(text):
+        first_words = country_first_words()
+        for word in _CAPITALISED_WORD.finditer(text):
+            if word.group().rstrip(".").casefold() not in first_words:
+                continue
+            m = country_names().match(text, word.start())  # the whole name, only where its first word is
+            if m is None:
+                continue
             start, end = m.span()
             value = m.group()
-            if (start and (text[start - 1].isalnum() or text[start - 1] in "_-")) or not value[0].isupper():
-                continue
             if value.casefold() in AMBIGUOUS_COUNTRIES or any(s < end and start < e for s, e in taken):
                 continue
             yield Match(self.entity, start, end, COUNTRY_SCORE, self.name, normalise_name(value), mask_middle(value))

@@ -51,6 +51,9 @@ NAME_LIST = re.compile(
 )
 LIST_SCORE = 0.7
 LOWER_WORD = re.compile(r"(?<![\w'’\-])[^\W\d_]{2,}(?![\w'’\-])")
+#: Substrings one of which every CUE match contains.
+CUE_KEYS = ("name", "call", "known", "sign", "regards", "thanks", "dear", "mr", "ms", "miss", "mx", "dr", "prof",
+            "sir", "madam")  # fmt: skip
 NAME_LINE = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD})[ \t]+(?P<b>{NAME_WORD})[ \t]*$")
 SINGLE_WORD = re.compile(rf"(?<![\w'’\-]){NAME_WORD}(?![\w\-])")
 SINGLE_FIRST_SCORE = 0.65
@@ -518,6 +521,9 @@ class NameDetector(Detector):
                 yield _person(text, m.start() + w.start(), m.start() + w.end(), LIST_SCORE, self.name)
 
     def _cued(self, text: str) -> Iterator[Match]:
+        lowered = text.lower()
+        if not any(k in lowered for k in CUE_KEYS):
+            return  # substring tests are far cheaper than the case-insensitive alternation
         stop = _stop_words()
         for m in CUE.finditer(text):
             words = list(re.finditer(r"[^\s]+", m.group("name")))

@@ -1,32 +1,43 @@
 """PHONE_NUMBER: phone-shaped digit groups, read with Google's libphonenumber metadata (``phonenumbers``).
 
 Candidates are runs of 7-15 digits written like a phone number: groups
-separated by one space, "-", "." or "/" (spaces allowed around the
+separated by one space, "-", "." or "/" (spaces allowed on both sides of the
 punctuation), a group in parentheses ("(0161) 496 0000", "(898)666-3621"), an
 optional leading "+" or "00" and a trunk "(0)" after the country code
 ("+44 (0)20 7946 0958"), and an optional extension ("x123", "ext. 12",
-"extension 4", "#12") that is part of the span.  A run glued to letters
-("req-9956670835dc") is none.  Not numbers: dates, date-times and IPv4
-addresses (scanned whole, so "2025-12-13 12:20:39" gives no "2025-12-13 12"),
-the hour of a time after a run ("... 0000 12:30"), dotted versions
-("10.0.19041.1"), runs next to a currency ("£1 234 567"), house numbers
-before a street name ("5533 119 Countess Close"), national runs of 13-19
-digits that pass Luhn (card numbers: the card detector's), unbroken national
-runs of more than 12 digits, and runs of more than 15 digits that are not two
-valid numbers side by side ("020 7946 0958 / 020 7946 0959").
+"extension 4", "#12") that is part of the span.  Parentheses around a whole
+number are not ("(800-292-9263)").  Not phone numbers:
+
+* runs glued to a word, "@", "\\" or an identifier's prefix ("req-9956670835dc",
+  "CVE-2025-40258", "<54574397.4060000@host>", "0011.shtml");
+* dates, date-times, IPv4 addresses (scanned whole: "2025-12-13 12:20:39"
+  gives no "2025-12-13 12"), compact dates ("20150808"), ranges of years, a
+  date inside a run, the hour of a time after a run ("... 0000 12:30");
+* dotted versions ("10.0.19041.1"), decimals among other figures
+  ("441.576 319.502"), runs with two one-digit groups, two slashes,
+  punctuation spaced on one side only or unbalanced parentheses, runs
+  standing among other figures on their line (unless a context word is near);
+* runs next to a currency ("£1 234 567"), house numbers before a street name
+  ("5533 119 Countess Close"), US ZIP+4 codes after a state ("MA 02110-1301");
+* national runs of 13-19 digits that pass Luhn (card numbers: the card
+  detector's), unbroken national runs of more than 12 digits, "0 0 ..." read
+  through the "00" prefix, and runs of more than 15 digits that are not two
+  valid numbers each written with its "0" or "+" ("020 7946 0958 / 020 7946 0959").
 
 Scores (``score_threshold`` is 0.5 by default):
 
 * **valid** 0.75, with a context word 1.0: valid per phonenumbers and written
-  internationally ("+CC", "00CC": no region needed), or national and valid in
-  the default region, or valid in another configured region *and written the
-  way that region writes it*: the digits of its national format (trunk "0"
-  included where fixed and mobile numbers carry one) and its gaps (merged
-  groups allowed after a trunk "0").  Regions are tried in order, default
-  first; a cheap test against each region's number pattern runs before the
-  slow parse, and readings are cached per digit string.  With a dozen
-  regions almost any 8-10 digits are valid somewhere (Denmark, Norway, the
-  US), so an unbroken or oddly grouped run gets no more than:
+  internationally ("+CC", "00CC": no region needed); or national, valid in a
+  configured region and written the way that region writes numbers: with its
+  trunk "0" where its fixed and mobile numbers carry one ("1879048192" is no
+  British number), and, outside the default region, grouped as its national
+  format groups ("01 84 17 61 18" for France; merged groups only after a
+  trunk "0").  Regions are tried in order, default first, then the first
+  whose format is the grouping exactly, then one whose groups it merges; a
+  cheap test against each region's number pattern runs before the slow
+  parse, and readings are cached per digit string.  With a dozen regions
+  almost any 8-10 digits are valid somewhere (Denmark, Norway, the US), so
+  an unbroken or oddly grouped run gets no more than:
 * **phone-shaped** 0.4, with a context word 0.7: two or more groups of 7-15
   digits in all, or one unbroken run of a length some configured region
   uses.  Alone it stays below the threshold: "Call me on 9472 7916" is
@@ -36,29 +47,32 @@ Scores (``score_threshold`` is 0.5 by default):
   renumbering, mistyped "+453 3331 9991", "+"-less "1 (780) 836-9987").
 
 Context words (:data:`PHONE_WORDS`: phone, tel, mobile, call, ring, text, sms,
-fax, whatsapp, desk, office, ext ..., "T:"/"M:"/"F:" labels, and "number"
-unless it is an "order number" or "the number of") match as whole words in
-their inflections ("calls", "called", "texted", "dialled":
+message, fax, whatsapp, reach, ext ...) match as whole words in their
+inflections ("calls", "called", "texted", "dialled":
 :func:`detectors.base.context_pattern`), ignoring case, within
 ``context_window`` characters before or after the number, across line breaks
 ("Phone:\n(71) 4233-6306"), or in the field name of table data
-("mobile_no", "$.contact.phones[*]").  An "ext." marker in the span counts.
-A negative label (:data:`NEGATIVE_WORDS`: order, invoice, ref, account,
-tracking, serial, ISBN, id, sku, version, card, licence, address, suite ...)
-right before the number (with only "no."/"number"/"#"/":"/"is" between:
-"Order no. 212-555-0123", "card number is ...") or in a field name without a
-phone word rejects it unless it is valid and international, whatever else
-the window holds: the label names the number.  A phone word right before
-the label keeps it ("Caller ID: ...").
+("mobile_no", "$.contact.phones[*]").  :data:`LABEL_WORDS` (home, work,
+office, desk ...), "number" ("my number is ...", not "order number" or "the
+number of") and one-letter labels ("T:", "M:") count only right next to the
+number, elsewhere they are ordinary words ("does not work").  An "ext."
+marker in the span counts.  A negative label (:data:`NEGATIVE_WORDS`: order,
+invoice, ref, account, tracking, serial, ISBN, id, sku, version, bug, card,
+licence, address, suite ..., or a "#") right before the number (only
+"no."/"number"/"#"/":"/"is" between: "Order no. 212-555-0123", "card number
+is ...") rejects it unless it is valid and international, whatever else the
+window holds: the label names the number; a phone word right before the
+label keeps it ("Caller ID: ...").  So does a field whose own name (the last
+segment of a JSON path) is negative and has no phone word, for a number
+that is the whole value ("order_ref"; not a number in "order_notes").
 
 Normalisation (what is hashed; lookups read a value the same way, so a number
 written two ways hashes the same wherever that can be known):
 
-* a valid number (either tier): E.164 in the region that reads it, the one
-  whose writing it matches if any, else the first configured region in
-  which it is valid and that would write its digits (no region whose
-  numbers start with a trunk "0" for digits without it): "(949) 877-7106"
-  and "9498777106" -> ``+19498777106``;
+* a valid number (either tier): E.164 in the region chosen above, else the
+  default region if it is valid there without its trunk "0", else the first
+  configured region in which it is valid and whose numbers may start that
+  way ("(949) 877-7106" and "Fax 9498777106" -> ``+19498777106``);
 * else international ("+", "00"): E.164 as phonenumbers parses it (trunk
   "(0)" dropped), or "+" and the digits if it cannot;
 * else national: E.164 if a first group of 1-3 digits is a country code
@@ -391,6 +405,8 @@ class PhoneDetector(Detector):
             written = check.may_be_written(digits)
             if strong_only and not (written and (gaps or region == self.default_region)):
                 continue
+            if NO_FIT in found and not (gaps and written):
+                continue  # only a region whose format fits could still improve on the fallback
             if not check.could_be_valid(digits):
                 continue
             try:
@@ -410,8 +426,6 @@ class PhoneDetector(Detector):
             if fit == NO_FIT and (strong_only or not written):
                 continue
             found.setdefault(fit, (region, number))
-            if not gaps and _DEFAULT_UNWRITTEN not in found:
-                break  # an unbroken run fits no format: the first region that may have written it
         for rank in (MERGED, _DEFAULT_UNWRITTEN, NO_FIT):
             if rank in found:
                 region, number = found[rank]
@@ -554,6 +568,8 @@ class PhoneDetector(Detector):
         if run.endswith(")") and run.count(")") > run.count("("):  # "(call 020 7946 0958)": not ours
             end -= 1
             run = run[:-1]
+        elif run.startswith("(") and run.endswith(")") and balanced(run[1:-1]):  # "(800-292-9263)"
+            start, end, run = start + 1, end - 1, run[1:-1]
         if not self._shaped(text, start, end, run):
             return
         span_end = m.end() if end == m.end("run") else end

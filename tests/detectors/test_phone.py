@@ -119,6 +119,12 @@ def test_one_subject_key_however_written() -> None:
         ("your number: 467 3395", "467 3395", "+444673395"),
         ("WhatsApp +999 1234 5678", "+999 1234 5678", "+99912345678"),  # no such country code: "+" and digits
         ("call 123-4567", "123-4567", "+441234567"),  # valid nowhere configured, possible in GB
+        ("call 20 7946 0958", "20 7946 0958", "+442079460958"),  # valid in GB, but without its trunk "0"
+        ("call 1879048192", "1879048192", "+441879048192"),
+        ("Work: 467 3395", "467 3395", "+444673395"),  # home, work, office, desk: only as the number's label
+        ("467 3395 (home)", "467 3395", "+444673395"),
+        ("21 253 109 8211-Office", "21 253 109 8211", "+212531098211"),  # "+" added: valid
+        ("my number is 467 3395", "467 3395", "+444673395"),
     ],
 )
 def test_phone_shaped_needs_a_context_word(text: str, value: str, normalised: str) -> None:
@@ -135,6 +141,9 @@ def test_phone_shaped_needs_a_context_word(text: str, value: str, normalised: st
         "telling 467 3395",
         "the number of visitors was 1 234 567",  # a quantity, not a phone number
         "order number 467 3395",  # "number" of an order
+        "(--max-stackframe=<number> [default: 2000000])",  # "number", but not the label of the figure
+        "precision >= 1000000000 does not work",  # "work" is a label word only next to the number
+        "at home since 2019; 467 3395 visitors",
         "467 3395",
     ],
 )
@@ -226,6 +235,25 @@ def test_negative_label_exceptions(text: str, value: str, normalised: str, score
         "phone us at 17151 2450 Crown St",
         "phone us at 6556 106 Rue Ettatawer",
         "call 12345",  # fewer than 7 digits: pre-filter
+        "call 20150808",  # a compact date
+        "called 1995-1996",  # a range of years
+        "call about release 3.7 (2018-12-31)",  # a date inside the run
+        "phone 441.576 319.502",  # decimals among other figures
+        "phone release 562334 2.18.2",
+        "phone 1599 -433 1 17",  # punctuation spaced on one side: a column of figures
+        "call 2)211 -201",  # unbalanced parentheses
+        "calls 4 5 00014017 1 6",  # several one-digit groups
+        "calls 256/384/512",  # several slashes
+        "call 0000000001908320",  # "00" and no country code
+        "call 0 0 468 143.462",
+        "Copyright \\050c\\051 1997, call",  # an escape sequence
+        "Closes: #1016913, calls",  # a "#" reference
+        "Fix SF#3427522 (calls)",
+        "calls fixed (CVE-2025-40258)",  # an identifier's prefix
+        "phone http://example.org/archive-2011-08/0011.shtml",
+        "calls Message-ID: <54574397.4060000@example.com>",  # an e-mail's local part
+        "Boston, MA 02110-1301, phone us",  # a US ZIP+4 code after a state
+        "02110-1301 USA, phone us",
     ],
 )
 def test_filters(text: str) -> None:
@@ -240,6 +268,7 @@ def test_filters(text: str) -> None:
         ("call 0113 496 0000 12:30 today", ["0113 496 0000"]),  # the hour of a time is no digit group
         ("ring 020 7946 0958 or 0113 496 0000", ["020 7946 0958", "0113 496 0000"]),
         ("+1 202-555-0143 and 020 7946 0958", ["+1 202-555-0143", "020 7946 0958"]),
+        ("(800-292-9263) in the USA, or 0800-89-1131 in the UK", ["800-292-9263", "0800-89-1131"]),  # no "( )"
         # digits glued to letters before a number do not cut it short
         ("ORD-715586 id=a1234567 x9876543210y call me on 0121 496 0335.", ["0121 496 0335"]),
     ],
@@ -260,6 +289,10 @@ def test_several_numbers(text: str, values: list[str]) -> None:
         (GB_US, "born 2001-02-03"),
         (DEFAULT, "4567 8901"),  # valid in Denmark, but not written the Danish way ("45 67 89 01")
         (DEFAULT, "0612345678"),  # an unbroken run counts alone only in the default region
+        (DEFAULT, "1879048192"),  # ... written its way (with its trunk "0")
+        (DEFAULT, "5  64 105 117 18  1   8     0   28 89 18 19  0"),  # among other figures ("28 89 18 19")
+        (DEFAULT, "86 81 80 66[{}12 99.6264"),
+        (DEFAULT, "32 21 32 35 32 32 35 18"),  # a row of figures, not two numbers side by side
     ],
 )
 def test_not_found(detector: PhoneDetector, text: str) -> None:
@@ -269,7 +302,8 @@ def test_not_found(detector: PhoneDetector, text: str) -> None:
 def test_regions_are_configurable_and_the_default_region_comes_first() -> None:
     assert [m.normalised for m in GB.find("call (212) 555-0123")] == ["+442125550123"]  # shaped, read as GB
     assert [m.normalised for m in DEFAULT.find("see (212) 555-0123")] == ["+12125550123"]
-    assert [m.normalised for m in DEFAULT.find("see (201) 555-0123")] == ["+442015550123"]  # also valid in London
+    assert [m.normalised for m in DEFAULT.find("see (201) 555-0123")] == ["+12015550123"]  # no "0": not British
+    assert [m.normalised for m in DEFAULT.find("see 020 1555 0123")] == ["+442015550123"]
     us = PhoneDetector(DetectorSettings(default_region="US", phone_regions=("GB",)))
     assert us.regions == ("US", "GB")
     assert [m.normalised for m in us.find("see (201) 555-0123")] == ["+12015550123"]
@@ -324,7 +358,9 @@ def test_mask_of_numbers_valid_nowhere(value: str, mask: str) -> None:
         (GB, "+55 (12) 3923-5555", "+551239235555"),
         (GB, "020 7946 0958", "+442079460958"),
         (GB_US, "(212) 555-0123", "+12125550123"),
-        (GB_US, "(201) 555-0123", "+442015550123"),  # also a valid London number: the default region wins
+        # valid in London too, but a British number is written with its trunk "0": the US reading
+        (GB_US, "(201) 555-0123", "+12015550123"),
+        (GB_US, "(020) 1555 0123", "+442015550123"),  # the default region first
         # not valid anywhere configured: read loosely, as detection reads a phone field
         (GB, "(212) 555-0123", "+442125550123"),
         (GB, "07700 900123", "+447700900123"),
