@@ -235,16 +235,21 @@ class FileConnector(Connector):
         return list(itertools.pairwise(cuts))
 
     def _row_group_ranges(self, item: ItemRef, unit_bytes: int) -> list[tuple[int, int]]:
-        """Consecutive row groups adding up to about ``unit_bytes`` of stored data."""
+        """Consecutive row groups of at most ``unit_bytes`` of stored data (a bigger group alone).
+
+        A unit closes before the group that would take it past ``unit_bytes``:
+        two 3.5 MB groups under a 4 MB limit are two units, not one 7 MB unit
+        that a second worker could not share.
+        """
         with self._open(item.item_id) as stream:
             sizes = row_group_sizes(stream)
         ranges: list[tuple[int, int]] = []
         begin, stored = 0, 0
         for index, (_rows, size) in enumerate(sizes):
+            if index > begin and stored + size > unit_bytes:
+                ranges.append((begin, index))
+                begin, stored = index, 0
             stored += size
-            if stored >= unit_bytes:
-                ranges.append((begin, index + 1))
-                begin, stored = index + 1, 0
         if begin < len(sizes):
             ranges.append((begin, len(sizes)))
         return ranges

@@ -373,6 +373,29 @@ def test_parquet_rows_are_numbered_across_row_groups(tmp_path: Path) -> None:
     assert rows(split)[41] == ({"row": 42}, {"id": "42", "email": "person42@example.com", "score": "21"})
 
 
+@pytest.mark.parametrize(
+    ("groups_per_unit_limit", "expected_units"),
+    [
+        pytest.param(0.9, 10, id="each group alone when one is nearly the limit"),
+        pytest.param(1.5, 10, id="two groups would pass the limit: one each"),
+        pytest.param(2.5, 5, id="two groups fit"),
+        pytest.param(100, 1, id="the whole file fits"),
+    ],
+)
+def test_parquet_units_close_before_passing_the_limit(
+    tmp_path: Path, groups_per_unit_limit: float, expected_units: int
+) -> None:
+    path = write_parquet(tmp_path / "p.parquet", people_table(100), row_group_size=10)
+    metadata = pq.ParquetFile(path).metadata
+    group = metadata.row_group(0)
+    stored = sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+    connector = LocalConnector(str(tmp_path))
+    (item,) = items_of(connector)
+    units = connector.plan(item, int(stored * groups_per_unit_limit))
+    assert len(units) == expected_units
+    assert rows(read_all(connector, units)) == rows(list(connector.read(WorkUnit(item))))
+
+
 def test_parquet_columns_become_strings(tmp_path: Path) -> None:
     table = pa.table(
         {
