@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import ClassVar
 
-from detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits, mask_middle
+from detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits
+from detectors.nlp import name_match
 
 #: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
 _UPPER = UPPER_LETTERS
@@ -227,16 +228,13 @@ class AddressDetector(Detector):
                     end, more = self._extend(text, other.end())
                     evidence += 1
             merged.append([start, end, evidence + more])
-        from detectors.nlp import normalise_name
-
         for start, end, evidence in merged:
             if evidence < MIN_EVIDENCE:
                 continue
             score = SCORES.get(evidence, TOP_SCORE)
             if score < self.threshold:
                 continue
-            value = text[start:end]
-            yield Match(self.entity, start, end, score, self.name, normalise_name(value), mask_middle(value))
+            yield name_match(self.entity, text, start, end, score, self.name)
 
     # -- anchors and parts -----------------------------------------------------
     def _anchors(self, text: str) -> Iterator[tuple[int, int, int]]:
@@ -373,8 +371,6 @@ class PlaceNameDetector(Detector):
         return None  # looked up as LOCATION names, like NER's
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
-        from detectors.nlp import normalise_name
-
         taken: list[tuple[int, int]] = []
         for m in PLACE_CUE.finditer(text):
             place = PLACE.match(text, m.end())
@@ -382,8 +378,7 @@ class PlaceNameDetector(Detector):
                 continue
             start, end = place.span()
             taken.append((start, end))
-            value = text[start:end]
-            yield Match(self.entity, start, end, CUED_PLACE_SCORE, self.name, normalise_name(value), mask_middle(value))
+            yield name_match(self.entity, text, start, end, CUED_PLACE_SCORE, self.name)
         first_words = country_first_words()
         for word in _CAPITALISED_WORD.finditer(text):
             if word.group().rstrip(".").casefold() not in first_words:
@@ -395,4 +390,4 @@ class PlaceNameDetector(Detector):
             value = m.group()
             if value.casefold() in AMBIGUOUS_COUNTRIES or any(s < end and start < e for s, e in taken):
                 continue
-            yield Match(self.entity, start, end, COUNTRY_SCORE, self.name, normalise_name(value), mask_middle(value))
+            yield name_match(self.entity, text, start, end, COUNTRY_SCORE, self.name)

@@ -15,7 +15,6 @@ import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -24,14 +23,11 @@ import pyarrow.compute as pc
 from detectors.address import AddressDetector
 from detectors.base import Detector, Match, mask_middle, match_schema
 from detectors.names import is_organisation, propagate_names
-from detectors.nlp import NER_ENTITIES, normalise_name
+from detectors.nlp import NER_ENTITIES, NerDetector, normalise_name
 from detectors.settings import DetectorSettings
 
-if TYPE_CHECKING:
-    from detectors.nlp import NerDetector
-
 ADDRESS_DETECTOR = AddressDetector.name
-NER_DETECTOR = "spacy_ner"  # NerDetector.name (nlp.py imports no model, but keep this module light)
+NER_DETECTOR = NerDetector.name
 #: ``detector`` of matches that come from the column's name (PERSON/LOCATION columns).
 COLUMN_DETECTOR = "column_name"
 COLUMN_DETECTOR_VERSION = "1"

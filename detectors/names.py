@@ -26,7 +26,8 @@ from functools import cache
 from importlib import resources
 from typing import ClassVar
 
-from detectors.base import UPPER_LETTERS, Detector, Match, mask_middle
+from detectors.base import UPPER_LETTERS, Detector, Match
+from detectors.nlp import name_match
 
 
 def _words(text: str) -> frozenset[str]:
@@ -137,10 +138,7 @@ def _stop_words() -> frozenset[str]:
 
 
 def _person(text: str, start: int, end: int, score: float, detector: str) -> Match:
-    from detectors.nlp import normalise_name
-
-    value = text[start:end]
-    return Match("PERSON", start, end, score, detector, normalise_name(value), mask_middle(value))
+    return name_match("PERSON", text, start, end, score, detector)
 
 
 class NameDetector(Detector):

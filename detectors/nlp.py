@@ -134,6 +134,12 @@ def normalise_name(value: str) -> str:
     return _SPACE.sub(" ", value).strip().casefold()
 
 
+def name_match(entity_type: str, text: str, start: int, end: int, score: float, detector: str) -> Match:
+    """A PERSON/LOCATION match of ``text[start:end]``, normalised and masked like every name."""
+    value = text[start:end]
+    return Match(entity_type, start, end, score, detector, normalise_name(value), mask_middle(value))
+
+
 #: a capitalised word: an upper-case letter followed by a lower-case one (Latin scripts)
 _TITLE_WORD = re.compile(r"(?<![^\W\d_])[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]")
 
@@ -235,18 +241,7 @@ class NerDetector:
             for r in results:
                 start, end = r.start + offset, r.end + offset
                 if own_from <= start < own_to:
-                    value = texts[i][start:end]
-                    out[i].append(
-                        Match(
-                            r.entity_type,
-                            start,
-                            end,
-                            round(r.score, 3),
-                            self.name,
-                            normalise_name(value),
-                            mask_middle(value),
-                        )
-                    )
+                    out[i].append(name_match(r.entity_type, texts[i], start, end, round(r.score, 3), self.name))
         for matches in out:
             matches.sort(key=lambda m: (m.start, m.end))
         return out
