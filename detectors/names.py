@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import ClassVar
 
 from detectors.base import UPPER_LETTERS, Detector, Match
 from detectors.nlp import name_match
@@ -147,8 +146,6 @@ class NameDetector(Detector):
     name = "person_name"
     version = "1"
     entity = "PERSON"
-    #: longest name this detector reports, in words
-    max_words: ClassVar[int] = 4
 
     def canonical(self, value: str) -> str | None:
         return None  # lookups normalise names like NER does (identifiers.normalise_value)
