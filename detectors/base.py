@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -59,6 +59,10 @@ class Pattern:
 CONFIRMED_SCORE = 1.0
 
 
+#: Distinct candidate values a detector remembers the verdict on (cleared when full).
+VERDICT_CACHE_SIZE = 65_536
+
+
 class Detector:
     """A pattern detector for one entity type.
 
@@ -92,6 +96,20 @@ class Detector:
     requires_context: ClassVar[bool] = False
     #: minimum score to report (per instance: settings.score_threshold)
     threshold: float = 0.5
+    #: Whether no pattern can match across a line break or see past one differently from the
+    #: start or end of a text, so :meth:`find_many` may search many texts joined by line breaks.
+    batch_safe: ClassVar[bool] = False
+    #: Loose regexes that match wherever ``patterns`` can (a superset, in the syntax Hyperscan
+    #: compiles): :mod:`detectors.prefilter` hands the detector only texts where one matches.
+    #: Empty: every text (a ``requires_context`` detector is still gated on its context words).
+    triggers: ClassVar[tuple[str, ...]] = ()
+    #: Triggers matched exactly (ASCII classes) whose hits count only when they start outside the
+    #: spans of ``trigger_exceptions``: shapes the detector skips whole (dates for phone numbers).
+    #: Both start with one character of left context, which is not part of their span.
+    #: Texts are scanned with a line break before the first and between and after them, so a
+    #: trigger may also start with a character of left context ("[^a-z0-9]" for a look-behind).
+    spanned_triggers: ClassVar[tuple[str, ...]] = ()
+    trigger_exceptions: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, threshold: float | None = None) -> None:
         if threshold is not None:
@@ -99,6 +117,8 @@ class Detector:
         self._compiled = [(p, re.compile(p.regex)) for p in self.patterns]
         self._context_re = context_pattern(tuple(self.context))
         self._negative_re = context_pattern(tuple(self.negative_context))
+        #: value -> (validation, normalised, mask): the same email or IP address recurs on many lines
+        self._seen: dict[str, tuple[Validation, str, str]] = {}
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -118,6 +138,15 @@ class Detector:
 
     def mask(self, value: str) -> str:
         return mask_middle(value)
+
+    @property
+    def context_regex(self) -> re.Pattern[str] | None:
+        """The compiled context words (None without any)."""
+        return self._context_re
+
+    def trigger_exempt(self, field: str | None) -> bool:
+        """Whether find() may match in this field's values where no trigger does (the pre-filter then passes all)."""
+        return False
 
     def field_has_context(self, field: str | None) -> bool:
         """Whether the column name / JSON path holds a context word ("NHSNumber", "date_of_birth")."""
@@ -192,29 +221,91 @@ class Detector:
         taken: list[tuple[int, int]] = []  # sorted, non-overlapping
         for pattern, compiled in self._compiled:
             for m in compiled.finditer(text):
-                for start, end in self.spans(m):
-                    if overlaps(taken, start, end) or not self.plausible(text, start, end):
-                        continue
-                    value = text[start:end]
-                    outcome = self.validate(value)
-                    if outcome is Validation.REJECT:
-                        continue
-                    score = pattern.score
-                    if self.requires_context or outcome is Validation.NO_OPINION:
-                        context = self.context_score(text, start, end, field)
-                        if self.requires_context and context <= 0:
-                            break
-                        if outcome is Validation.NO_OPINION:
-                            score = self.adjust_score(score, context)
-                    if outcome is Validation.CONFIRM:
-                        score = CONFIRMED_SCORE
-                    if score < self.threshold:
-                        break
-                    bisect.insort(taken, (start, end))
-                    yield Match(
-                        self.entity, start, end, round(score, 3), self.name, self.normalise(value), self.mask(value)
-                    )
-                    break
+                found = self._accept(pattern, m, text, 0, field, taken)
+                if found is not None:
+                    yield found
+
+    def find_many(self, texts: Sequence[str], field: str | None = None) -> list[list[Match]]:
+        """``find`` over many texts; the same matches, in the same order.
+
+        Detectors that keep the base ``find`` and declare ``batch_safe`` search the
+        texts joined by line breaks, one regex pass per pattern instead of one per
+        text (most of the cost of a short text was the call, not the search).
+        """
+        if type(self).find is not Detector.find or not self.batch_safe or self.requires_context:
+            return [list(self.find(t, field)) for t in texts]
+        selected = [i for i, t in enumerate(texts) if self.might_match(t)]
+        out: list[list[Match]] = [[] for _ in texts]
+        if not selected:
+            return out
+        starts, offset = [], 0
+        for i in selected:
+            starts.append(offset)
+            offset += len(texts[i]) + 1
+        joined = "\n".join(texts[i] for i in selected)
+        taken: list[list[tuple[int, int]]] = [[] for _ in selected]
+        for pattern, compiled in self._compiled:
+            for m in compiled.finditer(joined):
+                k = bisect.bisect_right(starts, m.start()) - 1
+                i = selected[k]
+                found = self._accept(pattern, m, texts[i], starts[k], field, taken[k])
+                if found is not None:
+                    out[i].append(found)
+        return out
+
+    def _accept(
+        self,
+        pattern: Pattern,
+        m: re.Match[str],
+        text: str,
+        offset: int,
+        field: str | None,
+        taken: list[tuple[int, int]],
+    ) -> Match | None:
+        """The match for one regex match ``m`` (found at ``offset`` before ``text``), or None.
+
+        The first of its candidate spans (:meth:`spans`) that overlaps nothing in
+        ``taken``, is plausible and validates is scored; it is reported (and added
+        to ``taken``) if the score reaches the threshold.
+        """
+        for span_start, span_end in self.spans(m):
+            start, end = span_start - offset, span_end - offset
+            if end > len(text):
+                return None  # ran into the next text (find_many): no detector that can is batch_safe
+            if overlaps(taken, start, end) or not self.plausible(text, start, end):
+                continue
+            outcome, normalised, masked = self._verdict(text[start:end])
+            if outcome is Validation.REJECT:
+                continue
+            score = pattern.score
+            if self.requires_context or outcome is Validation.NO_OPINION:
+                context = self.context_score(text, start, end, field)
+                if self.requires_context and context <= 0:
+                    return None
+                if outcome is Validation.NO_OPINION:
+                    score = self.adjust_score(score, context)
+            if outcome is Validation.CONFIRM:
+                score = CONFIRMED_SCORE
+            if score < self.threshold:
+                return None
+            bisect.insort(taken, (start, end))
+            return Match(self.entity, start, end, round(score, 3), self.name, normalised, masked)
+        return None
+
+    def _verdict(self, value: str) -> tuple[Validation, str, str]:
+        """``validate``, ``normalise`` and ``mask`` of a candidate value, computed once per distinct value."""
+        try:
+            return self._seen[value]
+        except KeyError:
+            pass
+        outcome = self.validate(value)
+        verdict = (
+            (outcome, "", "") if outcome is Validation.REJECT else (outcome, self.normalise(value), self.mask(value))
+        )
+        if len(self._seen) >= VERDICT_CACHE_SIZE:
+            self._seen.clear()
+        self._seen[value] = verdict
+        return verdict
 
 
 def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:

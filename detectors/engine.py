@@ -32,6 +32,7 @@ from detectors.columns import (
 )
 from detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
 from detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
+from detectors.prefilter import Prefilter
 from detectors.settings import DetectorSettings
 
 #: Items whose column plans are remembered (a worker scans one item at a time).
@@ -56,6 +57,8 @@ class DetectionEngine:
         self.detectors = [d for d in detectors if settings.wants(d.entity)] + deny
         self._deny = deny
         self._deny_names = [d.name for d in deny]
+        #: one Hyperscan pass per batch says which texts each detector must search
+        self.prefilter = Prefilter(self.detectors)
         self.filters = FilterSet(build_filters(settings.filters))
         self.allow_list = AllowList(settings.allow_list, self.detectors)
         self._allowed = pa.array(sorted(self.allow_list.normalised), pa.string())
@@ -88,7 +91,7 @@ class DetectionEngine:
     # -- texts -----------------------------------------------------------------
     def detect_texts(self, texts: Sequence[str], field: str | None = None) -> pa.Table:
         """Matches in each text; ``row`` is the index into ``texts``."""
-        found = scan_texts(texts, self.detectors, self.ner, field)
+        found = scan_texts(texts, self.detectors, self.ner, field, self.prefilter)
         rows = [
             (i, m)
             for i, matches in enumerate(found)
@@ -137,7 +140,7 @@ class DetectionEngine:
         """Matches in the given columns; ``row`` is the row in ``batch``, ``field`` the column."""
         plans = self.plan(batch, columns, plan_key)
         ner = self.ner if any(p.kind == "free_text" for p in plans.values()) else None
-        table = extract_columns(batch, plans, self.detectors, self.settings, ner)
+        table = extract_columns(batch, plans, self.detectors, self.settings, ner, self.prefilter)
         if self._deny:
             table = self._add_deny_matches(batch, plans, table)
         if not table.num_rows:

@@ -440,6 +440,7 @@ class DenyListDetector(Detector):
         words = sorted(self._values, key=len, reverse=True)
         alternatives = "|".join(r"\s+".join(re.escape(w) for w in key.split(" ")) for key in words)
         self._terms_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if words else None
+        self.triggers = ("(?i)" + self._terms_re.pattern,) if self._terms_re else ()  # type: ignore[misc]
 
     def _normalise_term(self, term: str, settings: DetectorSettings) -> tuple[str, str]:
         """(normalised, preview) of a term."""

@@ -41,6 +41,8 @@ class CreditCardDetector(Detector):
         Pattern("card plain", PLAIN, 0.5),
         Pattern("card plain 12", PLAIN_12, 0.5),
     )
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"\d{4}[ \-]?\d{4}",)
     context: ClassVar[tuple[str, ...]] = (
         "card",
         "credit",

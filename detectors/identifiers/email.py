@@ -26,6 +26,8 @@ class EmailDetector(Detector):
     version = "1"
     entity = "EMAIL_ADDRESS"
     patterns = (Pattern("email", EMAIL_REGEX, 0.85),)
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"[\w.%+'-]@[A-Za-z0-9-]",)
     keywords = ("@",)
     context: ClassVar[tuple[str, ...]] = ("email", "e-mail", "mail")
 

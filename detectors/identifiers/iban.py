@@ -31,6 +31,8 @@ class IbanDetector(Detector):
     version = "1"
     entity = "IBAN_CODE"
     patterns = (Pattern("iban", IBAN_REGEX, 0.5), Pattern("iban lower case", IBAN_ANY_CASE, 0.5))
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"(?i)[^a-z0-9][a-z]{2}\d\d ?[a-z0-9]{4}",)
     context: ClassVar[tuple[str, ...]] = ("iban", "bank", "account")
 
     def might_match(self, text: str) -> bool:

@@ -37,6 +37,13 @@ class IpAddressDetector(Detector):
     version = "1"
     entity = "IP_ADDRESS"
     patterns = (Pattern("ipv4", IPV4_REGEX, 0.6), Pattern("ipv6", IPV6_REGEX, 0.6))
+    #: IPv6: a "::" or six groups and a colon (eight groups, or six and an IPv4 address); a time
+    #: ("10:11:12") is neither
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (
+        r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
+        r"::|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){5}:",
+    )
     context: ClassVar[tuple[str, ...]] = ("ip", "ip address", "ipv4", "ipv6", "ip addr", "host", "client", "remote")
 
     def might_match(self, text: str) -> bool:

@@ -90,6 +90,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
@@ -159,6 +161,36 @@ _RUN_END = r"(?!\w|\.[^\W\d_]|@)"
 _SCAN = re.compile(
     rf"{_SEVEN}(?:(?P<skip>{_SKIP})|{_RUN_START}(?P<run>{_RUN})(?P<ext>{_EXT})?{_RUN_END})", re.IGNORECASE
 )
+#: Pre-filter triggers (:attr:`Detector.spanned_triggers`): seven digits with at most six phone separators
+#: between neighbours, from the start of a digit group (after one character of left context) -- every
+#: run _SCAN can read as a number holds that from its first digit (MIN_DIGITS; the widest separator is
+#: ") - (").  Hits starting inside a date or an IPv4 address _SKIP consumes whole do not count
+#: (:data:`PHONE_TRIGGER_EXCEPTIONS`): every log line starts with one.
+PHONE_SPANNED_TRIGGERS: tuple[str, ...] = (r"\D\d(?:[ \t().\-/]{0,6}\d){6}",)
+#: _SKIP's shapes (a time after a date is left out: no seven-digit hit starts in it), with its look-behind
+#: as one character of left context and its look-ahead as right context (bytes of non-ASCII characters
+#: count as letters: no exception next to them).  A date glued to a "T" ("2026-11-01T00:00:07Z") is no
+#: exception to _SKIP's look-ahead, but no run can start in it either: a run must not end glued to a letter.
+PHONE_TRIGGER_EXCEPTIONS: tuple[str, ...] = (
+    r"[^\w.\x80-\xff](?:\d{4}-\d\d-\d\d|\d{4}/\d\d/\d\d|\d\d?(?:-\d\d?-|/\d\d?/|\.\d\d?\.)(?:\d{4}|\d\d)"
+    r"|\d{1,3}(?:\.\d{1,3}){3})(?:[^\w.\-/\x80-\xff]|[.\-/][^\d\x80-\xff]|T)",
+)
+
+
+@functools.cache
+def _non_ascii_digits() -> str:
+    """A character class of the decimal digits outside ASCII (Arabic-Indic, Devanagari, full-width ...):
+    _SCAN's ``\\d`` reads them, the spanned trigger does not, so any of them opens the gate."""
+    ranges: list[list[int]] = []
+    for code in range(0x80, sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) == "Nd":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "[" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges) + "]"
+
+
 #: Pre-scan (about twice as fast as :data:`_SCAN`, which starts with lookarounds): where _SCAN can match.
 _PRESCAN = re.compile(r"[\d(+][\d \t().\-/]{6,}")
 #: characters after a pre-scan hit that a _SCAN match may still use (an extension, a date-time's time)
@@ -343,6 +375,8 @@ class PhoneDetector(Detector):
     score: ClassVar[float] = VALID_SCORE
     context: ClassVar[tuple[str, ...]] = PHONE_WORDS
     negative_context: ClassVar[tuple[str, ...]] = NEGATIVE_WORDS
+    spanned_triggers: ClassVar[tuple[str, ...]] = PHONE_SPANNED_TRIGGERS
+    trigger_exceptions: ClassVar[tuple[str, ...]] = PHONE_TRIGGER_EXCEPTIONS
 
     def __init__(self, settings: DetectorSettings | None = None, threshold: float | None = None) -> None:
         super().__init__(threshold)
@@ -503,6 +537,14 @@ class PhoneDetector(Detector):
     def mask(self, value: str) -> str:
         reading = self._read(value)
         return mask_reading(reading) if reading is not None else "*" * len(value)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:  # type: ignore[override]  # built on first use, not at import
+        return (_non_ascii_digits(),)
+
+    def trigger_exempt(self, field: str | None) -> bool:
+        """A phone field's whole value is read loosely (:meth:`_whole_field_value`), triggers or not."""
+        return self._field_context(field)[0]
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
         if not self.might_match(text):

@@ -30,6 +30,7 @@ class UkNhsDetector(Detector):
     version = "1"
     entity = "UK_NHS"
     patterns = (Pattern("nhs", NHS_REGEX, 0.4),)
+    triggers: ClassVar[tuple[str, ...]] = (r"\d{3}[ \-]?\d{3}[ \-]?\d{4}",)
     context: ClassVar[tuple[str, ...]] = ("nhs", "nhsno", "nhsnumber", "nhs_number", "nhs_no")
     requires_context = True
 

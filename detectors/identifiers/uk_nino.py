@@ -35,6 +35,8 @@ class UkNinoDetector(Detector):
     version = "1"
     entity = "UK_NINO"
     patterns = (Pattern("nino", NINO_REGEX, 0.5),)
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"(?i)[^a-z0-9][a-z]{2} ?\d\d ?\d\d ?\d\d ?[a-d]",)
     context: ClassVar[tuple[str, ...]] = ("national insurance", "ni number", "ni no", "nino", "ni")
 
     def might_match(self, text: str) -> bool:

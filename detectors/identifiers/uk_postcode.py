@@ -39,6 +39,8 @@ class UkPostcodeDetector(Detector):
     version = "1"
     entity = "UK_POSTCODE"
     patterns = (Pattern("postcode", CANONICAL, 0.6), Pattern("postcode any case", SPACED_ANY_CASE, 0.6))
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"(?i)[^a-z0-9](?:gir ?0aa|[a-z]{1,2}\d[a-z0-9]? ?\d[a-z]{2})",)
     context: ClassVar[tuple[str, ...]] = ("postcode", "post code", "postal code", "address", "addr")
 
     def might_match(self, text: str) -> bool:

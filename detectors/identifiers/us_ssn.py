@@ -29,6 +29,8 @@ class UsSsnDetector(Detector):
     version = "1"
     entity = "US_SSN"
     patterns = (Pattern("ssn separated", SEPARATED, 0.5), Pattern("ssn plain", PLAIN, 0.3))
+    batch_safe: ClassVar[bool] = True
+    triggers: ClassVar[tuple[str, ...]] = (r"\d{3}[ \-]\d\d[ \-]\d{4}|\d{9}",)
     context: ClassVar[tuple[str, ...]] = ("ssn", "ssns", "social security", "social security number", "ss no")
 
     def might_match(self, text: str) -> bool:
