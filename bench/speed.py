@@ -89,6 +89,7 @@ from estate import (  # noqa: E402  (bench/ is not a package)
     POSTCODE_LETTERS,
     STREETS,
     TOWNS,
+    generate_estate,
     phone_forms,
     slug,
 )
@@ -650,12 +651,28 @@ def scenario_ids(args: argparse.Namespace, rows: list[Row], data: Dataset, analy
     out["scan_log"] = {
         str(w): run_scan(scanned, args.work / f"index-log-w{w}", w, ["--no-ner"], args.repeats) for w in args.workers
     }
+    estate_dir = args.work / f"estate-{args.app_log_mb:g}mb-seed{args.seed}"
+    app_lines = estate_log_lines(estate_dir, args.app_log_mb, args.seed)
+    _, app = piiscan_texts(app_lines, False, TEXT_CHUNK_LINES, args.repeats, args.ids_seconds)
+    app["file_bytes"] = sum(len(line.encode("utf-8")) + 1 for line in app_lines)
+    out["piiscan_app_log"] = app
+    print(f"speed: identifiers only, piiscan app log: {app['mb_per_s']} MB/s", file=sys.stderr)
     few = texts[: args.presidio_text_rows]
     _, out["presidio_per_text"] = presidio_texts(analyzer, few, args.repeats, entities=PRESIDIO_ID_ENTITIES)
     out["ratios"] = {
         "piiscan_notes_vs_presidio_per_text": round(notes["chars_per_s"] / out["presidio_per_text"]["chars_per_s"], 1),
     }
     return out
+
+
+def estate_log_lines(directory: Path, size_mb: float, seed: int) -> list[str]:
+    """The application log lines of a ``bench/estate.py`` estate of about ``size_mb`` MB (generated once):
+    request, cache, order and service lines, a quarter of them about a person (a login with e-mail and
+    IP address, a password reset, a support chat with a phone number)."""
+    logs = directory / "files" / "logs"
+    if not any(logs.glob("app-*.log")):
+        generate_estate(directory, size_mb, seed)
+    return [line for path in sorted(logs.glob("app-*.log")) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def acceptance(scenarios: dict[str, Any], workers: Sequence[int]) -> dict[str, Any]:
@@ -690,6 +707,9 @@ def acceptance(scenarios: dict[str, Any], workers: Sequence[int]) -> dict[str, A
             "met": value >= 20,
             "on": "MB/s of log lines through detect_texts (ner=False) in one process",
         }
+        app = scenarios["ids"].get("piiscan_app_log")
+        if app:
+            out["ids_mb_per_s_per_core"]["app_log"] = app["mb_per_s"]
     return out
 
 
@@ -781,6 +801,13 @@ def markdown(results: dict[str, Any]) -> str:
             f"{d['log']['bytes'] / MB:.1f} MB in a {log['budget_s']:g} s budget), 1 process "
             f"| {_mbs(log['mb_per_s'])}, {_n(log['texts_per_s'])} lines/s | | | | {raw} |"
         )
+        app = i.get("piiscan_app_log")
+        if app:
+            lines.append(
+                f"| free text, identifiers only, {_n(app['texts'])} application log lines "
+                f"({app['bytes'] / MB:.2f} of {app['file_bytes'] / MB:.1f} MB, `bench/estate.py`), 1 process "
+                f"| {_mbs(app['mb_per_s'])}, {_n(app['texts_per_s'])} lines/s | | | | |"
+            )
         for w, scan in i["scan_log"].items():
             lines.append(
                 f"| `piiscan scan --no-ner` of those lines ({scan['file_bytes'] / MB:.2f} MB), {w} worker(s) "
@@ -819,6 +846,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-rows", type=int, default=20_000, help="notes for the free-text scenarios")
     parser.add_argument("--presidio-text-rows", type=int, default=5_000, help="notes for Presidio analyze() per text")
     parser.add_argument("--log-mb", type=float, default=50, help="size of the identifiers-only log file")
+    parser.add_argument(
+        "--app-log-mb", type=float, default=20, help="size of the bench/estate.py estate whose app log is also timed"
+    )
     parser.add_argument(
         "--ids-seconds", type=float, default=20, help="time budget of the in-process identifiers-only pass over the log"
     )

@@ -66,7 +66,18 @@ def test_table_files_are_reused_when_rows_and_seed_match(tmp_path: Path):
 def test_main_runs_every_scenario_on_tiny_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     out = tmp_path / "speed.json"
     args = ["--rows", "200", "--presidio-rows", "10", "--text-rows", "60", "--presidio-text-rows", "20"]
-    args += ["--log-mb", "0.02", "--workers", "1", "--work", str(tmp_path / "work"), "--out", str(out)]
+    args += [
+        "--log-mb",
+        "0.02",
+        "--app-log-mb",
+        "0.1",
+        "--workers",
+        "1",
+        "--work",
+        str(tmp_path / "work"),
+        "--out",
+        str(out),
+    ]
     assert speed.main(args) == 0
     results = json.loads(out.read_text())
     s = results["scenarios"]
@@ -86,6 +97,7 @@ def test_main_runs_every_scenario_on_tiny_sizes(tmp_path: Path, capsys: pytest.C
     assert s["ids"]["piiscan_notes"]["mb_per_s"] > 0 and s["ids"]["piiscan_log"]["mb_per_s"] > 0
     assert s["ids"]["scan_log"]["1"]["records"] == s["ids"]["piiscan_log"]["texts"] <= results["data"]["log"]["lines"]
     assert s["ids"]["presidio_per_text"]["chars_per_s"] > 0
+    assert s["ids"]["piiscan_app_log"]["texts"] > 100 and s["ids"]["piiscan_app_log"]["mb_per_s"] > 0
     assert set(results["acceptance"]) == {
         "table_vs_presidio_per_cell",
         "ner_vs_presidio_batch_per_core",
@@ -95,5 +107,6 @@ def test_main_runs_every_scenario_on_tiny_sizes(tmp_path: Path, capsys: pytest.C
 
     printed = capsys.readouterr().out
     assert "| scenario | piiscan |" in printed and "| free text with NER" in printed
+    assert "application log lines" in printed
     rows = speed.generate_rows(1, 200)
     assert not any(value in printed for r in rows for value in (r.email, r.phone, r.name, r.address))
