@@ -110,6 +110,52 @@ class TextChunk:
         return {"line": self.first_line + index}
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """A declared foreign key: rows of ``table`` reference rows of ``ref_table`` (item ids of one source).
+
+    ``ref_kind`` is the locator kind of the referenced table's rows ("primary_key"
+    or "unique_key") when ``ref_columns`` are exactly the columns that locate them,
+    so a referencing row's values name the referenced row's locator; None when the
+    key references other columns and cannot be followed from locators (recorded
+    with the scan, not followed).
+    """
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ref_kind: str | None = "primary_key"
+
+    @property
+    def label(self) -> str:
+        """``Invoice.CustomerId → Customer.CustomerId`` (composite keys in brackets)."""
+
+        def side(table: str, columns: tuple[str, ...]) -> str:
+            return f"{table}.{columns[0]}" if len(columns) == 1 else f"{table}.({', '.join(columns)})"
+
+        return f"{side(self.table, self.columns)} → {side(self.ref_table, self.ref_columns)}"
+
+    def target(self, values: list[Any]) -> dict[str, Any] | None:
+        """The locator of the row that ``values`` (of ``columns``) reference; None if any is NULL or the key
+        cannot be followed."""
+        if self.ref_kind is None or any(v is None for v in values):
+            return None
+        return {self.ref_kind: {c: _jsonable(v) for c, v in zip(self.ref_columns, values, strict=True)}}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "table": self.table,
+            "columns": list(self.columns),
+            "ref_table": self.ref_table,
+            "ref_columns": list(self.ref_columns),
+            "ref_kind": self.ref_kind,
+            "label": self.label,
+        }
+
+
 @dataclass
 class TableBatch:
     """Rows of a table-shaped item as an Arrow record batch.
@@ -121,6 +167,11 @@ class TableBatch:
     1-based data row number ``{"row": first_row + i}``.
     Columns listed in ``hidden_columns`` serve only as locators and are not
     scanned (e.g. an added rowid).
+
+    ``foreign_keys`` are the table's declared foreign keys and ``fk_values``
+    their columns' native values (one list per column of each key, in batch row
+    order), so the scanner can record which row each row references
+    (:meth:`references`) for the subject footprint.
     """
 
     batch: pa.RecordBatch
@@ -131,6 +182,8 @@ class TableBatch:
     hidden_columns: tuple[str, ...] = ()
     key_note: str | None = None
     _key_values: list[list[Any]] | None = field(default=None, repr=False)
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    fk_values: tuple[list[list[Any]], ...] = ()
 
     def scan_columns(self) -> list[str]:
         return [n for n in self.batch.schema.names if n not in self.hidden_columns]
@@ -147,6 +200,15 @@ class TableBatch:
             return {self.key_kind: dict(zip(self.key_columns, values, strict=True))}
         assert self.first_row is not None, "TableBatch needs first_row, key_columns or row_locators"
         return {"row": self.first_row + index}
+
+    def references(self, index: int) -> list[tuple[ForeignKey, dict[str, Any]]]:
+        """(foreign key, locator of the referenced row) for each key of row ``index`` that references one."""
+        out = []
+        for fk, columns in zip(self.foreign_keys, self.fk_values, strict=True):
+            target = fk.target([values[index] for values in columns])
+            if target is not None:
+                out.append((fk, target))
+        return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -203,6 +265,13 @@ class Connector(ABC):
         A problem while reading is yielded as an ItemProblem (and reading of
         that unit stops if it is severity "failed"); it is not raised.
         """
+
+    def foreign_keys(self) -> list[ForeignKey]:
+        """The source's declared foreign keys between its items (databases); none by default.
+
+        Raises SourceError only when the source as a whole is unusable.
+        """
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Release connections; the connector stays usable (reconnects lazily)."""

@@ -27,7 +27,16 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from connectors.base import Connector, ItemProblem, ItemRef, ReadResult, SourceError, TableBatch, WorkUnit
+from connectors.base import (
+    Connector,
+    ForeignKey,
+    ItemProblem,
+    ItemRef,
+    ReadResult,
+    SourceError,
+    TableBatch,
+    WorkUnit,
+)
 from connectors.formats.common import decode_lenient, failure_reason
 
 BATCH_ROWS = 50_000
@@ -72,6 +81,7 @@ class _Table:
     key: tuple[str, ...]  # primary-key columns in key order
     rowid: str | None  # an alias of the rowid not shadowed by a column; None if there is none
     integer_key: bool  # a single INTEGER primary key: splittable into ranges
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -197,7 +207,42 @@ class SQLiteConnector(Connector):
         key = tuple(row[1] for row in key_info)
         scanned = tuple(row[1] for row in info if "BLOB" not in (row[2] or "").upper())
         integer_key = len(key_info) == 1 and (key_info[0][2] or "").strip().upper() == "INTEGER"
-        return _Table(name, scanned, key, self._rowid_alias(name, {row[1].lower() for row in info}), integer_key)
+        rowid = self._rowid_alias(name, {row[1].lower() for row in info})
+        return _Table(name, scanned, key, rowid, integer_key, self._table_foreign_keys(name))
+
+    def foreign_keys(self) -> list[ForeignKey]:
+        """Declared foreign keys of every table (SQLite's are unnamed: ``<table>_fk<n>``)."""
+        conn = self._connection()
+        try:
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            names = [row[0] for row in tables]
+            return [fk for name in names for fk in self._table_foreign_keys(name)]
+        except sqlite3.Error as exc:
+            raise SourceError(f"{self.source}: {_one_line(exc)}") from None
+
+    def _table_foreign_keys(self, name: str) -> tuple[ForeignKey, ...]:
+        """``PRAGMA foreign_key_list``: a NULL target column means the parent's primary key."""
+        conn = self._connection()
+        # id, seq, table, from, to, on_update, on_delete, match
+        rows = conn.execute("SELECT * FROM pragma_foreign_key_list(?) ORDER BY id, seq", (name,)).fetchall()
+        out = []
+        for fk_id, group in itertools.groupby(rows, key=lambda row: row[0]):
+            members = list(group)
+            parent = members[0][2]
+            parent_key = tuple(
+                row[1]
+                for row in sorted(conn.execute("SELECT * FROM pragma_table_info(?)", (parent,)), key=lambda r: r[5])
+                if row[5] > 0
+            )
+            columns = tuple(row[3] for row in members)
+            targets = tuple(row[4] for row in members) if all(row[4] for row in members) else parent_key
+            is_key = bool(parent_key) and {t.lower() for t in targets} == {k.lower() for k in parent_key}
+            kind = "primary_key" if is_key else None
+            if kind:  # spell the targets as the parent's key columns (the locator's names)
+                by_lower = {k.lower(): k for k in parent_key}
+                targets = tuple(by_lower[t.lower()] for t in targets)
+            out.append(ForeignKey(f"{name}_fk{fk_id}", name, columns, parent, targets, kind))
+        return tuple(out)
 
     def _rowid_alias(self, name: str, columns: set[str]) -> str | None:
         """``rowid`` (or ``_rowid_``/``oid`` if a column shadows it); None for views
@@ -296,13 +341,18 @@ class SQLiteConnector(Connector):
             arrays.insert(0, pa.array(columns[0], type=pa.int64()))
             hidden = (hidden_name,)
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
+        native = dict(zip(table.key, keys, strict=True)) | {
+            c: list(v) for c, v in zip(table.scanned, scanned, strict=True) if c not in table.key
+        }
+        fks = tuple(fk for fk in table.foreign_keys if all(c in native for c in fk.columns))
+        refs = {"foreign_keys": fks, "fk_values": tuple([native[c] for c in fk.columns] for fk in fks)}
         if table.key and not (table.rowid and any(None in values for values in keys)):
             # native key values (ints stay ints) for locators; the scanned copies are text
-            return TableBatch(batch, key_columns=table.key, hidden_columns=hidden, _key_values=keys)
+            return TableBatch(batch, key_columns=table.key, hidden_columns=hidden, _key_values=keys, **refs)
         if table.key:  # rowid tables allow NULL in a non-INTEGER primary key: not a usable locator
             note = "primary key has NULLs: rows located by rowid"
-            return TableBatch(batch, key_columns=hidden, key_kind="rowid", hidden_columns=hidden, key_note=note)
-        return TableBatch(batch, key_columns=hidden, key_kind="rowid", hidden_columns=hidden)
+            return TableBatch(batch, key_columns=hidden, key_kind="rowid", hidden_columns=hidden, key_note=note, **refs)
+        return TableBatch(batch, key_columns=hidden, key_kind="rowid", hidden_columns=hidden, **refs)
 
     def _read_unkeyed(self, table: _Table) -> Iterator[TableBatch]:
         """Views (and tables whose rowid every alias shadows): one query, rows numbered in order."""

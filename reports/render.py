@@ -15,8 +15,11 @@ def _locator_text(locator: dict[str, Any]) -> str:
         return f"line {locator['line']}"
     if "row" in locator:
         return f"row {locator['row']}"
-    if "primary_key" in locator:
-        return ", ".join(f"{k}={v}" for k, v in locator["primary_key"].items())
+    for kind in ("primary_key", "unique_key"):
+        if kind in locator:
+            return ", ".join(f"{k}={v}" for k, v in locator[kind].items())
+    if "ctid" in locator:
+        return f"ctid {locator['ctid']}"
     if "rowid" in locator:
         return f"rowid {locator['rowid']}"
     if "json_path" in locator:
@@ -52,8 +55,28 @@ def render_lookup_table(result: dict[str, Any]) -> str:
         f"{counts['locations']} location(s) in {counts['items']} item(s) across {counts['sources']} source(s)"
         f" for {queried}"
     )
+    related = result.get("related")
+    footer = ""
+    if related is not None:
+        footer = f"\n{len(related)} related row(s) through foreign keys"
+        if related:
+            third = sum(r["third_party"] for r in related)
+            footer += f" ({third} holding other people's data)" if third else ""
+            rows_related = [
+                {
+                    **r,
+                    "where": _locator_text(r["locator"]),
+                    "path": " / ".join(r["via"]["path"]),
+                    "third": "yes" if r["third_party"] else "",
+                }
+                for r in related
+            ]
+            footer += "\n" + render_table(
+                rows_related,
+                [("source", "SOURCE"), ("item", "ITEM"), ("where", "WHERE"), ("path", "VIA"), ("third", "THIRD PARTY")],
+            )
     if not rows:
-        return header
+        return header + footer
     table = render_table(
         rows,
         [
@@ -67,7 +90,7 @@ def render_lookup_table(result: dict[str, Any]) -> str:
             ("via_text", "VIA"),
         ],
     )
-    return header + "\n" + table
+    return header + "\n" + table + footer
 
 
 def render_scan_summary(summary: dict[str, Any]) -> str:

@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
     lookup.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
     lookup.add_argument("--linked", action="store_true", help="also follow identifiers seen in the same records")
+    lookup.add_argument(
+        "--related",
+        action="store_true",
+        help="also list database rows that reference the rows found, through foreign keys (the footprint)",
+    )
+    lookup.add_argument(
+        "--depth", type=int, default=None, help="foreign-key hops --related follows (default 3)", metavar="N"
+    )
     lookup.add_argument("--format", choices=["table", "json"], default="table")
     _common(lookup)
 
@@ -158,7 +166,7 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
 
 
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.lookup import lookup
+    from reports.lookup import DEFAULT_DEPTH, lookup
     from reports.render import render_json, render_lookup_table
     from scanner.index import open_index
     from scanner.keys import SubjectHasher, load_key
@@ -167,7 +175,11 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     index = open_index(config.index)
     key = load_key(config.key_file, create=False)
     index.check_key(key)
-    result = lookup(index, SubjectHasher(key), queries, linked=args.linked).to_dict()
+    depth = DEFAULT_DEPTH if args.depth is None else args.depth
+    if depth < 1:
+        raise UsageError("--depth must be at least 1")
+    related = args.related or args.depth is not None
+    result = lookup(index, SubjectHasher(key), queries, linked=args.linked, related=related, depth=depth).to_dict()
     print(render_json(result) if args.format == "json" else render_lookup_table(result))
     return EXIT_OK
 

@@ -5,6 +5,7 @@ Layout (``INDEX`` defaults to ``./.piiscan``)::
     INDEX/piiscan-index.json                 layout version, HMAC key id
     INDEX/occurrences/prefix=X/SCAN-NNNN.parquet   one row per occurrence
     INDEX/links/prefix=X/SCAN-NNNN.parquet         identifier co-occurrence links
+    INDEX/references/prefix=X/SCAN-NNNN.parquet    foreign-key references between rows
     INDEX/items/SCAN-NNNN.parquet                  item status per scan
     INDEX/scans/SCAN.json                          scan record (counts, failures)
 
@@ -75,6 +76,24 @@ LINK_SCHEMA = pa.schema(
         ("source", pa.string()),
         ("item", pa.string()),
         ("locator", pa.string()),
+        ("scan_id", pa.string()),
+    ]
+)
+
+#: One row per foreign-key reference of a scanned row: the row at ``locator`` of ``item`` references the
+#: row at ``target_locator`` of ``target_item`` through ``foreign_key``.  ``target_key`` is a keyed hash
+#: of (source, target item, target locator) -- the partition key a footprint lookup reads by -- and
+#: ``subject_keys`` are the identifiers found in the referencing row (another person's, in a DSAR).
+REFERENCE_SCHEMA = pa.schema(
+    [
+        ("target_key", pa.string()),
+        ("source", pa.string()),
+        ("item", pa.string()),
+        ("locator", pa.string()),
+        ("foreign_key", pa.string()),
+        ("target_item", pa.string()),
+        ("target_locator", pa.string()),
+        ("subject_keys", pa.list_(pa.string())),
         ("scan_id", pa.string()),
     ]
 )
@@ -200,6 +219,11 @@ class Index:
         table = self._read_matching("links", LINK_SCHEMA, "subject_key", set(subject_keys))
         return self._live(table) if live_only else table
 
+    def references_to(self, target_keys: Iterable[str], live_only: bool = True) -> pa.Table:
+        """Rows that reference the rows with these ``target_key`` hashes (see REFERENCE_SCHEMA)."""
+        table = self._read_matching("references", REFERENCE_SCHEMA, "target_key", set(target_keys))
+        return self._live(table) if live_only else table
+
     def _live(self, table: pa.Table) -> pa.Table:
         if not table.num_rows:
             return table
@@ -272,16 +296,19 @@ class IndexWriter:
         self.flush_rows = flush_rows
         self._occurrences: list[pa.Table] = []
         self._links: list[pa.Table] = []
+        self._references: list[pa.Table] = []
         self._items: list[dict[str, Any]] = []
         self._buffered = 0
         self._seq = 0
 
-    def add(self, occurrences: pa.Table, links: pa.Table) -> None:
+    def add(self, occurrences: pa.Table, links: pa.Table, references: pa.Table | None = None) -> None:
         if occurrences.num_rows:
             self._occurrences.append(occurrences)
         if links.num_rows:
             self._links.append(links)
-        self._buffered += occurrences.num_rows + links.num_rows
+        if references is not None and references.num_rows:
+            self._references.append(references)
+        self._buffered += occurrences.num_rows + links.num_rows + (references.num_rows if references else 0)
         if self._buffered >= self.flush_rows:
             self.flush()
 
@@ -296,19 +323,21 @@ class IndexWriter:
             self._write_partitioned("occurrences", pa.concat_tables(self._occurrences), seq)
         if self._links:
             self._write_partitioned("links", pa.concat_tables(self._links), seq)
+        if self._references:
+            self._write_partitioned("references", pa.concat_tables(self._references), seq, "target_key")
         if self._items:
             table = pa.Table.from_pylist(self._items, schema=ITEM_SCHEMA)
             _write_parquet(table, self.index.root / "items" / f"{seq}.parquet")
-        if self._occurrences or self._links or self._items:
+        if self._occurrences or self._links or self._references or self._items:
             self._seq += 1
-        self._occurrences, self._links, self._items = [], [], []
+        self._occurrences, self._links, self._references, self._items = [], [], [], []
         self._buffered = 0
 
-    def _write_partitioned(self, kind: str, table: pa.Table, seq: str) -> None:
+    def _write_partitioned(self, kind: str, table: pa.Table, seq: str, key: str = "subject_key") -> None:
         # Sort indices, not the table: each prefix's rows are then taken (copied)
         # one partition at a time, so a flush never holds a second full copy.
-        order = pc.sort_indices(table, sort_keys=[("subject_key", "ascending")])
-        prefixes = pc.utf8_slice_codeunits(pc.take(table.column("subject_key"), order), 0, PREFIX_CHARS)
+        order = pc.sort_indices(table, sort_keys=[(key, "ascending")])
+        prefixes = pc.utf8_slice_codeunits(pc.take(table.column(key), order), 0, PREFIX_CHARS)
         runs = pc.run_end_encode(prefixes.combine_chunks() if isinstance(prefixes, pa.ChunkedArray) else prefixes)
         start = 0
         for prefix, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
@@ -331,7 +360,8 @@ def compact(index: Index) -> dict[str, int]:
     """
     stats = {"kept": 0, "dropped": 0}
     stamp = f"compact-{new_scan_id()}"
-    for kind, schema in (("occurrences", OCCURRENCE_SCHEMA), ("links", LINK_SCHEMA)):
+    kinds = (("occurrences", OCCURRENCE_SCHEMA, "subject_key"), ("links", LINK_SCHEMA, "subject_key"))
+    for kind, schema, key in (*kinds, ("references", REFERENCE_SCHEMA, "target_key")):
         base = index.root / kind
         if not base.exists():
             continue
@@ -340,7 +370,7 @@ def compact(index: Index) -> dict[str, int]:
             if not files:
                 continue
             table = pa.concat_tables([pq.read_table(f, schema=schema) for f in files])
-            keep = index._live(table).sort_by("subject_key")
+            keep = index._live(table).sort_by(key)
             stats["kept"] += keep.num_rows if kind == "occurrences" else 0
             stats["dropped"] += (table.num_rows - keep.num_rows) if kind == "occurrences" else 0
             if keep.num_rows:

@@ -43,6 +43,8 @@ class Plan:
     items: dict[tuple[str, str], ItemRef] = field(default_factory=dict)
     problems: list[ItemProblem] = field(default_factory=list)
     source_errors: list[tuple[str, str]] = field(default_factory=list)
+    #: source -> its declared foreign keys (ForeignKey.to_dict()), recorded with the scan
+    relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def total_bytes(self) -> int:
@@ -72,6 +74,8 @@ class ScanSummary:
     settings_fingerprint: str = ""
     detector_versions: dict[str, str] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    #: source -> declared foreign keys between its tables (followed by ``lookup --related``)
+    relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     piiscan_version: str = __version__
 
     @property
@@ -103,6 +107,12 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 plan.items[(entry.source, entry.item_id)] = entry
                 plan.units.extend(connector.plan(entry, config.unit_bytes))
             plan.connectors[connector.source] = connector
+            foreign_keys = connector.foreign_keys()
+            if foreign_keys:
+                scanned = {item for source, item in plan.items if source == connector.source}
+                plan.relationships[connector.source] = [
+                    fk.to_dict() for fk in foreign_keys if fk.table in scanned or fk.ref_table in scanned
+                ]
         except (SourceError, ValueError, OSError) as exc:
             if parent is not None and parent_item is not None:
                 reason = one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
@@ -218,6 +228,7 @@ def run_scan(
     writer = IndexWriter(index, scan_id)
     plan = build_plan(config, sources)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
+    summary.relationships = plan.relationships
     for spec, reason in plan.source_errors:
         log.error("%s", reason if spec in reason else f"{spec}: {reason}")
     recorder = _Recorder(
@@ -232,7 +243,7 @@ def run_scan(
     results = _execute(plan, config, key, scan_id)
     try:
         for result in results:
-            writer.add(result.occurrences, result.links)
+            writer.add(result.occurrences, result.links, result.references)
             findings.update(result.occurrences.column("entity_type").to_pylist())
             summary.bytes_scanned += result.bytes_scanned
             summary.records += result.records

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
 from detectors.settings import DetectorSettings
-from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA
+from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
 from scanner.keys import SubjectHasher
 from scanner.sanitise import Sanitiser, one_line
 
@@ -47,6 +47,7 @@ class UnitResult:
     occurrences: pa.Table
     links: pa.Table
     problems: list[ItemProblem] = field(default_factory=list)
+    references: pa.Table = field(default_factory=REFERENCE_SCHEMA.empty_table)
     bytes_scanned: int = 0
     records: int = 0
     elapsed: float = 0.0
@@ -72,6 +73,8 @@ class UnitScanner:
         self.engine = (engine_factory or DetectionEngine)(settings)
         self.hasher = SubjectHasher(key)
         self.linkable = frozenset(LINKABLE_ENTITIES)
+        #: what makes a referenced row hold someone's personal data (a town or a date alone does not)
+        self.identifying = self.linkable | {"PERSON"}
         self._sanitiser = Sanitiser(settings, self.engine.detectors)
         self._versions = self.engine.detector_versions()
 
@@ -100,6 +103,7 @@ class UnitScanner:
         item_key = self.hasher.token("item", item.item_id)
         occ_parts: list[pa.Table] = []
         link_parts: list[pa.Table] = []
+        ref_parts: list[pa.Table] = []
         problems: list[ItemProblem] = []
         records = 0
         context = {
@@ -123,12 +127,17 @@ class UnitScanner:
                     records += chunk.batch.num_rows
                 else:  # pragma: no cover - connector contract violation
                     raise TypeError(f"connector yielded {type(chunk).__name__}")
+                keys_by_row: dict[int, set[str]] = {}
                 for part in matches:
                     if part.num_rows:
-                        occ, links = self._rows(part, chunk, context)
+                        occ, links = self._rows(part, chunk, context, keys_by_row)
                         occ_parts.append(occ)
                         if links.num_rows:
                             link_parts.append(links)
+                if isinstance(chunk, TableBatch) and chunk.foreign_keys:
+                    refs = self._references(chunk, context, keys_by_row)
+                    if refs.num_rows:
+                        ref_parts.append(refs)
         except Exception as exc:  # a bug or unexpected library error: fail this unit, keep the scan going
             log.debug("%s: %s: unit %d failed", item.source, item_label, unit.part, exc_info=True)
             problems.append(
@@ -147,6 +156,7 @@ class UnitScanner:
             part=unit.part,
             occurrences=pa.concat_tables(occ_parts) if occ_parts else OCCURRENCE_SCHEMA.empty_table(),
             links=pa.concat_tables(link_parts) if link_parts else LINK_SCHEMA.empty_table(),
+            references=pa.concat_tables(ref_parts) if ref_parts else REFERENCE_SCHEMA.empty_table(),
             problems=problems,
             bytes_scanned=unit.size,
             records=records,
@@ -165,7 +175,46 @@ class UnitScanner:
                 part = part.set_column(0, "row", pc.add(part.column("row"), offset))
             yield part
 
-    def _rows(self, matches: pa.Table, chunk: TextChunk | TableBatch, ctx: dict[str, str]) -> tuple[pa.Table, pa.Table]:
+    def _references(self, chunk: TableBatch, ctx: dict[str, str], keys_by_row: dict[int, set[str]]) -> pa.Table:
+        """One row per foreign-key reference of each row of the batch (:data:`REFERENCE_SCHEMA`), with the
+        identifying findings of the row (identifiers and names) for third-party marking.
+
+        Target locators are made exactly as the referenced table's own locators
+        (:meth:`_safe_locator`), so a footprint lookup can match them by hash.
+        """
+        out: dict[str, list] = {name: [] for name in REFERENCE_SCHEMA.names}
+        labels = {fk: (fk.label, self.sanitise(fk.ref_table)[0]) for fk in chunk.foreign_keys}
+        for row in range(chunk.batch.num_rows):
+            references = chunk.references(row)
+            if not references:
+                continue
+            locator = self._safe_locator(chunk.locator(row))
+            keys = sorted(keys_by_row.get(row, ()))
+            for fk, target in references:
+                label, target_item = labels[fk]
+                target_locator = self._safe_locator(target)
+                out["target_key"].append(self.row_key(ctx["source"], target_item, target_locator))
+                out["source"].append(ctx["source"])
+                out["item"].append(ctx["item"])
+                out["locator"].append(locator)
+                out["foreign_key"].append(label)
+                out["target_item"].append(target_item)
+                out["target_locator"].append(target_locator)
+                out["subject_keys"].append(keys)
+                out["scan_id"].append(self.scan_id)
+        return pa.table(out, schema=REFERENCE_SCHEMA)
+
+    def row_key(self, source: str, item: str, locator: str) -> str:
+        """The keyed hash a row is found by in the references dataset."""
+        return row_key(self.hasher, source, item, locator)
+
+    def _rows(
+        self,
+        matches: pa.Table,
+        chunk: TextChunk | TableBatch,
+        ctx: dict[str, str],
+        keys_by_row: dict[int, set[str]] | None = None,
+    ) -> tuple[pa.Table, pa.Table]:
         cols = matches.to_pydict()
         n = matches.num_rows
         locators: dict[int, str] = {}
@@ -181,6 +230,8 @@ class UnitScanner:
             if key is None:
                 key = hashed[pair] = self.hasher.subject_key(*pair)
             keys.append(key)
+            if keys_by_row is not None and pair[0] in self.identifying:
+                keys_by_row.setdefault(row, set()).add(key)
             fld = cols["field"][i] if cols["field"][i] is not None else getattr(chunk, "field", None)
             fields.append(self.sanitise(fld)[0] if fld else None)
         occ = pa.table(
@@ -243,6 +294,11 @@ class UnitScanner:
                     out["locator"].append(locators[row])
                     out["scan_id"].append(self.scan_id)
         return pa.table(out, schema=LINK_SCHEMA)
+
+
+def row_key(hasher: SubjectHasher, source: str, item: str, locator: str) -> str:
+    """Keyed hash of a row (source, item label, locator JSON): how references find the rows they point at."""
+    return hasher.token("row", f"{source}\x1f{item}\x1f{locator}")
 
 
 # -- process-pool plumbing (top-level so it pickles) ------------------------

@@ -1,0 +1,191 @@
+"""The subject footprint through foreign keys (``lookup --related``) on Chinook in SQLite, PostgreSQL and MariaDB.
+
+Issue 4's acceptance: looking up luisg@embraer.com.br with related rows returns
+the customer row (customer 1), all 7 of that customer's invoices and every line
+of those invoices, each with its foreign-key path -- the same on all three
+databases.  The expected rows come from SQL queries on the database itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.index import open_index
+from tests.conftest import lookup_json, run_cli, shared_dataset
+from tests.db_support import (
+    my_connect,
+    my_database,
+    my_load_chinook,
+    my_url,
+    pg_connect,
+    pg_database,
+    pg_load_chinook,
+    pg_url,
+)
+
+EMAIL = "luisg@embraer.com.br"
+
+
+@dataclass
+class Chinook:
+    """A scanned Chinook: the index, and the table/column names of this dialect."""
+
+    index: Path
+    customer: str
+    invoice: str
+    invoice_line: str
+    customer_id: str
+    invoice_id: str
+    invoice_line_id: str
+    query: Callable[[str], list[tuple[Any, ...]]]
+
+
+def _scan(url: str, index: Path) -> None:
+    proc = run_cli("scan", url, "--index", str(index), "--workers", "2", "--no-ner", "--quiet", check=True)
+    assert "completed" in proc.stdout
+
+
+def _sqlite(tmp: Path) -> Iterator[Chinook]:
+    database = shared_dataset("chinook", "Chinook_Sqlite.sqlite")
+    _scan(f"sqlite:///{database}", tmp / "index")
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            return db.execute(sql).fetchall()
+
+    yield Chinook(
+        tmp / "index", "Customer", "Invoice", "InvoiceLine", "CustomerId", "InvoiceId", "InvoiceLineId", query
+    )
+
+
+def _postgres(tmp: Path) -> Iterator[Chinook]:
+    with pg_database("piiscan_chinook") as name:
+        pg_load_chinook(name)
+        _scan(pg_url(name), tmp / "index")
+
+        def query(sql: str) -> list[tuple[Any, ...]]:
+            with pg_connect(name) as db:
+                return db.execute(sql).fetchall()
+
+        yield Chinook(
+            tmp / "index",
+            "public.customer",
+            "public.invoice",
+            "public.invoice_line",
+            "customer_id",
+            "invoice_id",
+            "invoice_line_id",
+            query,
+        )
+
+
+def _mariadb(tmp: Path) -> Iterator[Chinook]:
+    with my_database("piiscan_chinook") as name:
+        my_load_chinook(name)
+        _scan(my_url(name), tmp / "index")
+
+        def query(sql: str) -> list[tuple[Any, ...]]:
+            conn = my_connect(name)
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                rows = list(cur.fetchall())
+            conn.close()
+            return rows
+
+        yield Chinook(
+            tmp / "index",
+            f"{name}.Customer",
+            f"{name}.Invoice",
+            f"{name}.InvoiceLine",
+            "CustomerId",
+            "InvoiceId",
+            "InvoiceLineId",
+            query,
+        )
+
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def chinook(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chinook]:
+    make = {"sqlite": _sqlite, "postgresql": _postgres, "mariadb": _mariadb}[request.param]
+    yield from make(tmp_path_factory.mktemp(f"footprint-{request.param}"))
+
+
+def _key(locator: dict[str, Any], column: str) -> Any:
+    (value,) = locator["primary_key"].values()
+    assert list(locator["primary_key"]) == [column]
+    return value
+
+
+def test_related_rows_are_the_customers_invoices_and_their_lines(chinook: Chinook) -> None:
+    c = chinook
+    result = lookup_json(c.index, "--email", EMAIL, "--related")
+    customer_rows = {(loc["item"], _key(loc["locator"], c.customer_id)) for loc in result["locations"]}
+    assert customer_rows == {(c.customer, 1)}
+    invoices = {
+        r[0] for r in c.query(f"SELECT {c.invoice_id} FROM {c.invoice.split('.')[-1]} WHERE {c.customer_id} = 1")
+    }
+    lines = {
+        r[0]
+        for r in c.query(
+            f"SELECT l.{c.invoice_line_id} FROM {c.invoice_line.split('.')[-1]} l"
+            f" JOIN {c.invoice.split('.')[-1]} i ON i.{c.invoice_id} = l.{c.invoice_id} WHERE i.{c.customer_id} = 1"
+        )
+    }
+    assert len(invoices) == 7 and len(lines) == 38
+    related = result["related"]
+    by_item: dict[str, set[Any]] = {}
+    for row in related:
+        column = c.invoice_id if row["item"] == c.invoice else c.invoice_line_id
+        by_item.setdefault(row["item"], set()).add(_key(row["locator"], column))
+    assert by_item == {c.invoice: invoices, c.invoice_line: lines}
+    to_customer = f"{c.invoice.split('.')[-1]}.{c.customer_id} → {c.customer.split('.')[-1]}.{c.customer_id}"
+    to_invoice = f"{c.invoice_line.split('.')[-1]}.{c.invoice_id} → {c.invoice.split('.')[-1]}.{c.invoice_id}"
+    for row in related:
+        assert not row["third_party"]
+        if row["item"] == c.invoice:
+            assert row["depth"] == 1 and row["via"] == {"foreign_key": to_customer, "path": [to_customer]}
+        else:
+            assert row["depth"] == 2 and row["via"] == {"foreign_key": to_invoice, "path": [to_customer, to_invoice]}
+    assert result["counts"]["related"] == 45 and result["query"]["related"] and result["query"]["depth"] == 3
+
+
+def test_depth_limits_the_walk_and_table_output_lists_related_rows(chinook: Chinook) -> None:
+    one_hop = lookup_json(chinook.index, "--email", EMAIL, "--depth", "1")
+    assert {row["item"] for row in one_hop["related"]} == {chinook.invoice} and len(one_hop["related"]) == 7
+    plain = lookup_json(chinook.index, "--email", EMAIL)
+    assert "related" not in plain and not plain["query"]["related"]
+    proc = run_cli("lookup", "--index", str(chinook.index), "--email", EMAIL, "--related", check=True)
+    assert "45 related row(s) through foreign keys" in proc.stdout
+
+
+def test_rows_naming_the_subject_as_someone_elses_contact_are_third_party(chinook: Chinook) -> None:
+    """Jane Peacock is support rep of 21 customers: their rows reference her, but they are the customers'
+    records -- reported as third party and not walked through (their invoices are not hers)."""
+    (employee_id,) = chinook.query(
+        "SELECT "
+        + ("employee_id FROM employee" if "public." in chinook.customer else "EmployeeId FROM Employee")
+        + " WHERE email = 'jane@chinookcorp.com'"
+    )[0]
+    rep = "support_rep_id" if "public." in chinook.customer else "SupportRepId"
+    customers = chinook.query(f"SELECT COUNT(*) FROM {chinook.customer.split('.')[-1]} WHERE {rep} = {employee_id}")
+    result = lookup_json(chinook.index, "--email", "jane@chinookcorp.com", "--related")
+    assert {row["item"] for row in result["related"]} == {chinook.customer}
+    assert len(result["related"]) == customers[0][0] == 21
+    assert all(row["third_party"] and row["third_party_identifiers"] >= 1 for row in result["related"])
+    assert result["counts"]["related_third_party"] == 21
+
+
+def test_the_scan_records_the_declared_foreign_keys(chinook: Chinook) -> None:
+    (record,) = open_index(chinook.index).scans()
+    (fks,) = record["relationships"].values()
+    labels = {fk["label"] for fk in fks}
+    assert len(fks) == 11
+    invoice, customer = chinook.invoice.split(".")[-1], chinook.customer.split(".")[-1]
+    assert f"{invoice}.{chinook.customer_id} → {customer}.{chinook.customer_id}" in labels
+    assert all(fk["ref_kind"] == "primary_key" for fk in fks)
