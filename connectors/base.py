@@ -237,6 +237,9 @@ class Connector(ABC):
 
     #: URL schemes this connector handles, e.g. ("file",) or ("sqlite",)
     schemes: tuple[str, ...] = ()
+    #: foreign keys to follow besides the declared ones (inferred ones, when the scan enables them);
+    #: set before the connector is handed to workers, read when tables are read
+    extra_foreign_keys: tuple[ForeignKey, ...] = ()
 
     def __init__(self, url: str, **options: Any) -> None:
         self.url = url
@@ -271,6 +274,10 @@ class Connector(ABC):
 
         Raises SourceError only when the source as a whole is unusable.
         """
+        return []
+
+    def inferred_foreign_keys(self) -> list[ForeignKey]:
+        """Undeclared relationships the data supports (:mod:`connectors.relationships`); none by default."""
         return []
 
     def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract

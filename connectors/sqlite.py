@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
+from connectors import relationships
 from connectors.base import (
     Connector,
     ForeignKey,
@@ -208,7 +209,35 @@ class SQLiteConnector(Connector):
         scanned = tuple(row[1] for row in info if "BLOB" not in (row[2] or "").upper())
         integer_key = len(key_info) == 1 and (key_info[0][2] or "").strip().upper() == "INTEGER"
         rowid = self._rowid_alias(name, {row[1].lower() for row in info})
-        return _Table(name, scanned, key, rowid, integer_key, self._table_foreign_keys(name))
+        extra = tuple(fk for fk in self.extra_foreign_keys if fk.table == name)
+        return _Table(name, scanned, key, rowid, integer_key, self._table_foreign_keys(name) + extra)
+
+    def inferred_foreign_keys(self) -> list[ForeignKey]:
+        """Same-named ``*_id`` columns whose values all exist in another table's key (one anti-join each)."""
+        conn = self._connection()
+        try:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            info = {t: list(conn.execute("SELECT * FROM pragma_table_info(?)", (t,))) for t in tables}
+        except sqlite3.Error as exc:
+            raise SourceError(f"{self.source}: {_one_line(exc)}") from None
+        columns = {t: tuple(row[1] for row in rows) for t, rows in info.items()}
+        keys = {t: tuple(row[1] for row in sorted(rows, key=lambda r: r[5]) if row[5] > 0) for t, rows in info.items()}
+
+        def contained(fk: ForeignKey) -> bool | None:
+            (column,), (ref_column,) = fk.columns, fk.ref_columns
+            col, ref = _quote(column), _quote(ref_column)
+            sql = (
+                f"SELECT EXISTS (SELECT 1 FROM {_quote(fk.table)} WHERE {col} IS NOT NULL),"
+                f" NOT EXISTS (SELECT 1 FROM {_quote(fk.table)} t WHERE t.{col} IS NOT NULL AND NOT EXISTS"
+                f" (SELECT 1 FROM {_quote(fk.ref_table)} r WHERE r.{ref} = t.{col}))"
+            )
+            try:
+                some, all_found = conn.execute(sql).fetchone()
+            except sqlite3.Error:
+                return None
+            return bool(some and all_found)
+
+        return relationships.infer(columns, keys, self.foreign_keys(), contained)
 
     def foreign_keys(self) -> list[ForeignKey]:
         """Declared foreign keys of every table (SQLite's are unnamed: ``<table>_fk<n>``)."""

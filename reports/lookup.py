@@ -20,9 +20,9 @@ referencing that invoice), each with the foreign-key path that explains it.
 Only references *to* a found row are followed: the employee a customer row
 references as its support rep is someone else's record.  A related row that
 holds identifiers or a name of anyone else (not found in the subject's own
-records) is marked ``third_party`` so an export can redact it.  Related rows are listed apart from ``locations`` (they hold no
-finding of their own); with ``linked``, they are followed from the linked
-locations too.
+records) is marked ``third_party`` so an export can redact it.  Related rows
+are listed apart from ``locations`` (they hold no finding of their own); with
+``linked``, they are followed from the linked locations too.
 """
 
 from __future__ import annotations

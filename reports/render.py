@@ -118,4 +118,11 @@ def render_scan_summary(summary: dict[str, Any]) -> str:
         lines.append("  skipped: " + ", ".join(f"{r} ({n})" for r, n in sorted(reasons.items())))
     for note in summary["notes"]:
         lines.append(f"  note: {note['source']}: {note['item']}: {note['reason']}")
+    declared = sum(len(fks) for fks in summary.get("relationships", {}).values())
+    if declared:
+        lines.append(f"  relationships: {declared} declared foreign key(s), followed by lookup --related")
+    for source, fks in summary.get("inferred_relationships", {}).items():
+        for fk in fks:
+            state = "followed" if fk["followed"] else "suggested (scan with --infer-relationships to follow)"
+            lines.append(f"  relationship {state}: {source}: {fk['label']}")
     return "\n".join(lines)

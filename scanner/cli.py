@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--exclude", action="append", help="skip items whose path matches this glob (repeatable)")
     scan.add_argument("--follow-symlinks", action="store_true", default=None, help="follow symlinks out of the root")
     scan.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="skip PERSON/LOCATION NER")
+    scan.add_argument(
+        "--infer-relationships",
+        action="store_true",
+        default=None,
+        help="follow undeclared relationships (same-named *_id columns contained in a key) like foreign keys",
+    )
     scan.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
     _common(scan)
 
@@ -110,6 +116,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
             "include": args.include,
             "exclude": args.exclude,
             "follow_symlinks": args.follow_symlinks,
+            "infer_relationships": getattr(args, "infer_relationships", None),
             "detectors.ner": args.ner,
         }
     if args.command == "detect":

@@ -33,6 +33,8 @@ class ScanConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     follow_symlinks: bool = False
+    #: follow relationships inferred from the data (same-named *_id columns) like declared foreign keys
+    infer_relationships: bool = False
     detectors: DetectorSettings = field(default_factory=DetectorSettings)
 
     @property

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from connectors.base import Connector, ItemProblem, ItemRef, SourceError, WorkUnit
+from connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
 from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.index import IndexWriter, create_index, new_scan_id
@@ -45,6 +45,8 @@ class Plan:
     source_errors: list[tuple[str, str]] = field(default_factory=list)
     #: source -> its declared foreign keys (ForeignKey.to_dict()), recorded with the scan
     relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: source -> relationships its data suggests (same-named *_id columns), followed or not
+    inferred_relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def total_bytes(self) -> int:
@@ -76,6 +78,8 @@ class ScanSummary:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     #: source -> declared foreign keys between its tables (followed by ``lookup --related``)
     relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: source -> undeclared relationships the data supports (suggestions; followed with --infer-relationships)
+    inferred_relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     piiscan_version: str = __version__
 
     @property
@@ -107,12 +111,7 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 plan.items[(entry.source, entry.item_id)] = entry
                 plan.units.extend(connector.plan(entry, config.unit_bytes))
             plan.connectors[connector.source] = connector
-            foreign_keys = connector.foreign_keys()
-            if foreign_keys:
-                scanned = {item for source, item in plan.items if source == connector.source}
-                plan.relationships[connector.source] = [
-                    fk.to_dict() for fk in foreign_keys if fk.table in scanned or fk.ref_table in scanned
-                ]
+            _relationships(plan, connector, config.infer_relationships)
         except (SourceError, ValueError, OSError) as exc:
             if parent is not None and parent_item is not None:
                 reason = one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
@@ -121,6 +120,26 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 plan.source_errors.append((spec, one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
+
+
+def _relationships(plan: Plan, connector: Connector, follow_inferred: bool) -> None:
+    """Record the source's declared foreign keys and the relationships its data suggests; the inferred
+    ones are followed (handed to the connector before it goes to the workers) only when asked."""
+    scanned = {item for source, item in plan.items if source == connector.source}
+
+    def touches(fk: ForeignKey) -> bool:
+        return fk.table in scanned or fk.ref_table in scanned
+
+    declared = [fk for fk in connector.foreign_keys() if touches(fk)]
+    inferred = [fk for fk in connector.inferred_foreign_keys() if fk.table in scanned and fk.ref_table in scanned]
+    if declared:
+        plan.relationships[connector.source] = [fk.to_dict() for fk in declared]
+    if inferred:
+        plan.inferred_relationships[connector.source] = [
+            fk.to_dict() | {"followed": follow_inferred} for fk in inferred
+        ]
+        if follow_inferred:
+            connector.extra_foreign_keys = tuple(inferred)
 
 
 def _with_source(problem: ItemProblem, source: str) -> ItemProblem:
@@ -229,6 +248,7 @@ def run_scan(
     plan = build_plan(config, sources)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
     summary.relationships = plan.relationships
+    summary.inferred_relationships = plan.inferred_relationships
     for spec, reason in plan.source_errors:
         log.error("%s", reason if spec in reason else f"{spec}: {reason}")
     recorder = _Recorder(

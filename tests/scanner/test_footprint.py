@@ -189,3 +189,41 @@ def test_the_scan_records_the_declared_foreign_keys(chinook: Chinook) -> None:
     invoice, customer = chinook.invoice.split(".")[-1], chinook.customer.split(".")[-1]
     assert f"{invoice}.{chinook.customer_id} → {customer}.{chinook.customer_id}" in labels
     assert all(fk["ref_kind"] == "primary_key" for fk in fks)
+
+
+def _shop(path: Path) -> Path:
+    """A shop database that declares no foreign keys: orders.customer_id points at customers.id by name only,
+    and order_notes.order_id holds one value no order has (so it is not a relationship)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, name TEXT);
+            CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL);
+            CREATE TABLE order_notes (id INTEGER PRIMARY KEY, order_id INTEGER, note TEXT);
+            INSERT INTO customers VALUES (1, 'ann.lee@example.com', 'Ann Lee'), (2, 'bo.ng@example.com', 'Bo Ng');
+            INSERT INTO orders VALUES (10, 1, 9.5), (11, 1, 20), (12, 2, 5);
+            INSERT INTO order_notes VALUES (1, 10, 'gift wrap'), (2, 99, 'lost');
+            """
+        )
+    return path
+
+
+def test_undeclared_relationships_are_suggested_and_followed_only_when_enabled(tmp_path: Path) -> None:
+    database = _shop(tmp_path / "shop.db")
+    plain = run_cli("scan", str(database), "--index", str(tmp_path / "a"), "--workers", "1", "--no-ner", check=True)
+    assert "relationship suggested (scan with --infer-relationships to follow): " in plain.stdout
+    assert "orders.customer_id → customers.id" in plain.stdout
+    assert "order_notes.order_id" not in plain.stdout  # 99 is no order
+    (record,) = open_index(tmp_path / "a").scans()
+    (suggested,) = record["inferred_relationships"].values()
+    assert [(fk["label"], fk["followed"]) for fk in suggested] == [("orders.customer_id → customers.id", False)]
+    assert lookup_json(tmp_path / "a", "--email", "ann.lee@example.com", "--related")["related"] == []
+
+    args = ["--workers", "1", "--no-ner", "--infer-relationships"]
+    followed = run_cli("scan", str(database), "--index", str(tmp_path / "b"), *args, check=True)
+    assert "relationship followed: " in followed.stdout
+    related = lookup_json(tmp_path / "b", "--email", "ann.lee@example.com", "--related")["related"]
+    assert [(r["item"], r["locator"], r["via"]["foreign_key"]) for r in related] == [
+        ("orders", {"primary_key": {"order_id": 10}}, "orders.customer_id → customers.id"),
+        ("orders", {"primary_key": {"order_id": 11}}, "orders.customer_id → customers.id"),
+    ]
