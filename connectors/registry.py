@@ -20,6 +20,16 @@ from connectors.base import Connector
 CONNECTORS: dict[str, tuple[str, str | None]] = {
     "file": ("connectors.local:LocalConnector", None),
     "sqlite": ("connectors.sqlite:SQLiteConnector", None),
+    "postgresql": (
+        "connectors.postgres:PostgresConnector",
+        "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
+    ),
+    "postgres": (
+        "connectors.postgres:PostgresConnector",
+        "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
+    ),
+    "mysql": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
+    "mariadb": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
 }
 
 #: Scan-wide options the command line passes to every source; a connector that has

@@ -313,6 +313,8 @@ def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
     deaths: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")
     while queue:
+        for connector in plan.connectors.values():
+            connector.close()  # a forked worker must not share the planner's database sessions
         executor = ProcessPoolExecutor(
             max_workers=min(config.workers, len(queue)),
             mp_context=context,

@@ -318,6 +318,8 @@ def init_worker(connectors: dict[str, Connector], settings: dict[str, Any], key:
     """
     global _scanner, _init_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for connector in connectors.values():  # forked: drop (never close) any session still shared with the parent
+        connector.__dict__.update(connector.__getstate__())
     try:
         _scanner = UnitScanner(connectors, DetectorSettings.from_dict(settings), key, scan_id)
     except Exception as exc:

@@ -39,7 +39,7 @@ def pg_url(database: str, user: str = PG_USER, password: str | None = None) -> s
     return f"postgresql://{auth}@{PG_HOST}:{PG_PORT}/{database}"
 
 
-def pg_connect(database: str = "postgres", autocommit: bool = True):  # noqa: ANN201 - psycopg is optional here
+def pg_connect(database: str = "postgres", autocommit: bool = True):
     import psycopg
 
     try:
@@ -82,7 +82,7 @@ def my_url(database: str, user: str = MY_USER, password: str | None = None, sche
     return f"{scheme}://{auth}@{MY_HOST}:{MY_PORT}/{database}"
 
 
-def my_connect(database: str | None = None):  # noqa: ANN201
+def my_connect(database: str | None = None):
     import pymysql
 
     try:

@@ -43,7 +43,8 @@ def test_scan_wide_options_that_do_not_apply_are_dropped(tmp_path: Path) -> None
 def test_unknown_scheme() -> None:
     with pytest.raises(ValueError) as caught:
         open_source("xyz://host/path")
-    assert str(caught.value) == "unknown source scheme 'xyz://' (supported: file, sqlite)"
+    supported = "file, mariadb, mysql, postgres, postgresql, sqlite"
+    assert str(caught.value) == f"unknown source scheme 'xyz://' (supported: {supported})"
 
 
 def test_lazy_registration_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:

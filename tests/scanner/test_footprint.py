@@ -110,7 +110,7 @@ def _mariadb(tmp: Path) -> Iterator[Chinook]:
         )
 
 
-@pytest.fixture(scope="module", params=["sqlite"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def chinook(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chinook]:
     make = {"sqlite": _sqlite, "postgresql": _postgres, "mariadb": _mariadb}[request.param]
     yield from make(tmp_path_factory.mktemp(f"footprint-{request.param}"))
@@ -144,8 +144,8 @@ def test_related_rows_are_the_customers_invoices_and_their_lines(chinook: Chinoo
         column = c.invoice_id if row["item"] == c.invoice else c.invoice_line_id
         by_item.setdefault(row["item"], set()).add(_key(row["locator"], column))
     assert by_item == {c.invoice: invoices, c.invoice_line: lines}
-    to_customer = f"{c.invoice.split('.')[-1]}.{c.customer_id} → {c.customer.split('.')[-1]}.{c.customer_id}"
-    to_invoice = f"{c.invoice_line.split('.')[-1]}.{c.invoice_id} → {c.invoice.split('.')[-1]}.{c.invoice_id}"
+    to_customer = f"{c.invoice}.{c.customer_id} → {c.customer}.{c.customer_id}"
+    to_invoice = f"{c.invoice_line}.{c.invoice_id} → {c.invoice}.{c.invoice_id}"
     for row in related:
         assert not row["third_party"]
         if row["item"] == c.invoice:
@@ -186,44 +186,63 @@ def test_the_scan_records_the_declared_foreign_keys(chinook: Chinook) -> None:
     (fks,) = record["relationships"].values()
     labels = {fk["label"] for fk in fks}
     assert len(fks) == 11
-    invoice, customer = chinook.invoice.split(".")[-1], chinook.customer.split(".")[-1]
-    assert f"{invoice}.{chinook.customer_id} → {customer}.{chinook.customer_id}" in labels
+    assert f"{chinook.invoice}.{chinook.customer_id} → {chinook.customer}.{chinook.customer_id}" in labels
     assert all(fk["ref_kind"] == "primary_key" for fk in fks)
 
 
-def _shop(path: Path) -> Path:
+SHOP = [
+    "CREATE TABLE customers (id integer PRIMARY KEY, email text, name text)",
+    "CREATE TABLE orders (order_id integer PRIMARY KEY, customer_id integer, total real)",
+    "CREATE TABLE order_notes (id integer PRIMARY KEY, order_id integer, note text)",
+    "INSERT INTO customers VALUES (1, 'ann.lee@example.com', 'Ann Lee'), (2, 'bo.ng@example.com', 'Bo Ng')",
+    "INSERT INTO orders VALUES (10, 1, 9.5), (11, 1, 20), (12, 2, 5)",
+    "INSERT INTO order_notes VALUES (1, 10, 'gift wrap'), (2, 99, 'lost')",
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A shop database that declares no foreign keys: orders.customer_id points at customers.id by name only,
-    and order_notes.order_id holds one value no order has (so it is not a relationship)."""
-    with sqlite3.connect(path) as db:
-        db.executescript(
-            """
-            CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, name TEXT);
-            CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL);
-            CREATE TABLE order_notes (id INTEGER PRIMARY KEY, order_id INTEGER, note TEXT);
-            INSERT INTO customers VALUES (1, 'ann.lee@example.com', 'Ann Lee'), (2, 'bo.ng@example.com', 'Bo Ng');
-            INSERT INTO orders VALUES (10, 1, 9.5), (11, 1, 20), (12, 2, 5);
-            INSERT INTO order_notes VALUES (1, 10, 'gift wrap'), (2, 99, 'lost');
-            """
-        )
-    return path
+    and order_notes.order_id holds one value no order has (so it is not a relationship).  (URL, table prefix)."""
+    if request.param == "sqlite":
+        with sqlite3.connect(tmp_path / "shop.db") as db:
+            for statement in SHOP:
+                db.execute(statement)
+        yield f"sqlite:///{tmp_path / 'shop.db'}", ""
+    elif request.param == "postgresql":
+        with pg_database("piiscan_shop") as name:
+            with pg_connect(name) as db:
+                for statement in SHOP:
+                    db.execute(statement)
+            yield pg_url(name), "public."
+    else:
+        with my_database("piiscan_shop") as name:
+            conn = my_connect(name)
+            with conn.cursor() as cur:
+                for statement in SHOP:
+                    cur.execute(statement)
+            conn.close()
+            yield my_url(name), f"{name}."
 
 
-def test_undeclared_relationships_are_suggested_and_followed_only_when_enabled(tmp_path: Path) -> None:
-    database = _shop(tmp_path / "shop.db")
-    plain = run_cli("scan", str(database), "--index", str(tmp_path / "a"), "--workers", "1", "--no-ner", check=True)
-    assert "relationship suggested (scan with --infer-relationships to follow): " in plain.stdout
-    assert "orders.customer_id → customers.id" in plain.stdout
+def test_undeclared_relationships_are_suggested_and_followed_only_when_enabled(
+    shop: tuple[str, str], tmp_path: Path
+) -> None:
+    url, prefix = shop
+    label = f"{prefix}orders.customer_id → {prefix}customers.id"
+    plain = run_cli("scan", url, "--index", str(tmp_path / "a"), "--workers", "1", "--no-ner", check=True)
+    assert f"relationship suggested (scan with --infer-relationships to follow): {url}: {label}" in plain.stdout
     assert "order_notes.order_id" not in plain.stdout  # 99 is no order
     (record,) = open_index(tmp_path / "a").scans()
     (suggested,) = record["inferred_relationships"].values()
-    assert [(fk["label"], fk["followed"]) for fk in suggested] == [("orders.customer_id → customers.id", False)]
+    assert [(fk["label"], fk["followed"]) for fk in suggested] == [(label, False)]
     assert lookup_json(tmp_path / "a", "--email", "ann.lee@example.com", "--related")["related"] == []
 
-    args = ["--workers", "1", "--no-ner", "--infer-relationships"]
-    followed = run_cli("scan", str(database), "--index", str(tmp_path / "b"), *args, check=True)
+    args = ["--workers", "2", "--no-ner", "--infer-relationships"]
+    followed = run_cli("scan", url, "--index", str(tmp_path / "b"), *args, check=True)
     assert "relationship followed: " in followed.stdout
     related = lookup_json(tmp_path / "b", "--email", "ann.lee@example.com", "--related")["related"]
     assert [(r["item"], r["locator"], r["via"]["foreign_key"]) for r in related] == [
-        ("orders", {"primary_key": {"order_id": 10}}, "orders.customer_id → customers.id"),
-        ("orders", {"primary_key": {"order_id": 11}}, "orders.customer_id → customers.id"),
+        (f"{prefix}orders", {"primary_key": {"order_id": 10}}, label),
+        (f"{prefix}orders", {"primary_key": {"order_id": 11}}, label),
     ]
