@@ -20,6 +20,16 @@ import pyarrow as pa
 
 Severity = Literal["note", "skipped", "failed"]
 
+#: Rows of a database table one work unit covers at most.  A worker holds a unit's findings and their
+#: links until the unit is done (about 6 KB per row of a contact table with eight findings a row), so
+#: units are bounded by rows as well as by bytes: 10,000 rows keep that near 60 MB.
+TABLE_UNIT_ROWS = 10_000
+
+
+def table_parts(item: ItemRef, unit_bytes: int) -> int:
+    """How many work units a table item should be split into: by stored bytes and by rows."""
+    return max(-(-item.size // max(1, unit_bytes)), -(-(item.rows or 0) // TABLE_UNIT_ROWS), 1)
+
 
 class SourceError(Exception):
     """A whole source cannot be scanned (missing root, corrupt database, ...).

@@ -65,6 +65,7 @@ from connectors.base import (
     SourceError,
     TableBatch,
     WorkUnit,
+    table_parts,
 )
 from connectors.formats.common import decode_lenient
 from connectors.globs import selected
@@ -533,7 +534,7 @@ class PostgresConnector(Connector):
     def plan(self, item: ItemRef, unit_bytes: int) -> list[WorkUnit]:
         """Ranges of a single integer key when the table is bigger than ``unit_bytes``;
         the first and last range are open-ended.  Anything else is one unit."""
-        parts = -(-item.size // max(1, unit_bytes))
+        parts = table_parts(item, unit_bytes)
         if parts <= 1:
             return [WorkUnit(item)]
         try:

@@ -37,6 +37,7 @@ from connectors.base import (
     SourceError,
     TableBatch,
     WorkUnit,
+    table_parts,
 )
 from connectors.formats.common import decode_lenient, failure_reason
 
@@ -293,7 +294,7 @@ class SQLiteConnector(Connector):
     def plan(self, item: ItemRef, unit_bytes: int) -> list[WorkUnit]:
         """Integer ranges of the rowid (or single INTEGER key) when the table is bigger
         than ``unit_bytes``; the first and last range are open-ended."""
-        parts = -(-item.size // max(1, unit_bytes))
+        parts = table_parts(item, unit_bytes)
         if parts <= 1 or (item.rows or 0) < 2:
             return [WorkUnit(item)]
         try:

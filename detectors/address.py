@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import ClassVar
 
 from detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits
@@ -124,16 +125,35 @@ SCORES = {2: 0.7, 3: 0.85}
 TOP_SCORE = 0.95
 
 
-@cache
-def country_name_list() -> tuple[str, ...]:
-    """Country names in English from phonenumbers' bundled locale data, plus common short forms."""
+#: The English country names of phonenumbers' locale data, one per line (:func:`write_country_names`).
+#: Kept as a file because importing that data (every name in every language) costs a worker 100 MB.
+COUNTRY_NAMES_FILE = Path(__file__).parent / "data" / "country_names_en.txt"
+
+
+def english_country_names() -> list[str]:
+    """The English name of every region in phonenumbers' bundled locale data (imports all of it)."""
     from phonenumbers.geodata.locale import LOCALE_DATA
 
-    names = {"USA", "UK", "U.S.A.", "U.S.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"}
+    names = set()
     for region in LOCALE_DATA.values():
         name = region.get("en", "")
         while name.startswith("*"):
             name = region.get(name[1:], "")
+        if name:
+            names.add(name)
+    return sorted(names)
+
+
+def write_country_names(path: Path = COUNTRY_NAMES_FILE) -> None:
+    """Regenerate the bundled list after a phonenumbers upgrade (a test checks they agree)."""
+    path.write_text("".join(f"{name}\n" for name in english_country_names()), encoding="utf-8")
+
+
+@cache
+def country_name_list() -> tuple[str, ...]:
+    """Country names in English (phonenumbers' locale data, bundled), plus common short forms."""
+    names = {"USA", "UK", "U.S.A.", "U.S.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"}
+    for name in COUNTRY_NAMES_FILE.read_text(encoding="utf-8").splitlines():
         if name:
             names.add(name)
             names.add(re.sub(r"\s*\(.*\)$", "", name))  # "Cyprus (Greek)"? keep both forms

@@ -19,11 +19,13 @@ never part of a name found here.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from detectors.base import UPPER_LETTERS, Detector, Match
 from detectors.nlp import name_match
@@ -131,9 +133,14 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS  # a word list: loads no model
-
-    return frozenset(STOP_WORDS) | NOT_NAME_WORDS
+    """spaCy's English stop words, read from their own module file: importing ``spacy.lang.en`` would
+    import all of spaCy (about 80 MB in a worker that may scan only tables)."""
+    spec = importlib.util.find_spec("spacy")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "en" / "stop_words.py"
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_piiscan_en_stop_words", path))
+    module.__loader__.exec_module(module)  # type: ignore[union-attr]
+    return frozenset(module.STOP_WORDS) | NOT_NAME_WORDS
 
 
 def _person(text: str, start: int, end: int, score: float, detector: str) -> Match:

@@ -107,3 +107,10 @@ def test_place_names(text: str, places: list[str]) -> None:
 )
 def test_no_place_names(text: str) -> None:
     assert list(PLACES.find(text)) == []
+
+
+def test_bundled_country_names_are_phonenumbers_english_names() -> None:
+    """The bundled list is phonenumbers' data (regenerate with detectors.address.write_country_names)."""
+    from detectors.address import COUNTRY_NAMES_FILE, english_country_names
+
+    assert COUNTRY_NAMES_FILE.read_text(encoding="utf-8").splitlines() == english_country_names()
