@@ -68,6 +68,7 @@ from connectors.base import (
     table_parts,
 )
 from connectors.formats.common import decode_lenient
+from connectors.formats.jsonpath import expand_json_columns
 from connectors.globs import selected
 
 HIDDEN_CTID = "__ctid__"
@@ -77,6 +78,8 @@ ROW_NOTE = "no readable key: rows numbered in query order"
 CONNECT_TIMEOUT_S = 10
 #: types whose text form is an encoding of binary data, not text a person wrote
 BINARY_TYPES = frozenset({"bytea", "geometry", "geography", "raster"})
+#: Scanned field by field: a finding's field is the column plus its JSON path ("profile.contact.email").
+JSON_TYPES = frozenset({"json", "jsonb"})
 _INTEGER_TYPES = frozenset({"int2", "int4", "int8"})
 # user schemas ("pg_" is reserved for the system's); "%%" because queries using it have parameters
 _USER_SCHEMAS = r"n.nspname NOT LIKE 'pg\_%%' AND n.nspname <> 'information_schema'"
@@ -635,8 +638,9 @@ class PostgresConnector(Connector):
         names = list(table.scanned)
         arrays = [pa.array(column, type=pa.string()) for column in texts]
         fk_values = tuple([values[c] for c in fk.columns] for fk in fks)
+        json_columns = [c.name for c in table.columns if c.name in names and c.base in JSON_TYPES]
         if table.key:
-            batch = pa.RecordBatch.from_arrays(arrays, names=names)
+            batch = expand_json_columns(pa.RecordBatch.from_arrays(arrays, names=names), json_columns)
             return TableBatch(
                 batch,
                 key_columns=table.key,
@@ -650,6 +654,7 @@ class PostgresConnector(Connector):
             while hidden in names:
                 hidden += "_"
             batch = pa.RecordBatch.from_arrays([pa.array(columns[0], type=pa.string()), *arrays], [hidden, *names])
+            batch = expand_json_columns(batch, json_columns)
             return TableBatch(
                 batch,
                 key_columns=(hidden,),
@@ -660,6 +665,6 @@ class PostgresConnector(Connector):
                 foreign_keys=tuple(fks),
                 fk_values=fk_values,
             )
-        batch = pa.RecordBatch.from_arrays(arrays, names=names)
+        batch = expand_json_columns(pa.RecordBatch.from_arrays(arrays, names=names), json_columns)
         note = VIEW_NOTE if table.relkind == "v" else ROW_NOTE
         return TableBatch(batch, first_row=first_row, key_note=note, foreign_keys=tuple(fks), fk_values=fk_values)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
+
+import pyarrow as pa
 
 ROOT = "$"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -54,3 +57,50 @@ def flatten(value: Any) -> dict[str, list[str | None]]:
 def flat_record(value: Any) -> dict[str, str | None]:
     """One JSON value as one row: every field path a column, repeated values joined."""
     return {path: join_values(values) for path, values in flatten(value).items()}
+
+
+#: A JSON column with more distinct field paths than this in one batch is scanned as its JSON text.
+MAX_JSON_FIELDS = 256
+
+
+def json_field_name(column: str, path: str) -> str:
+    """The field of a value at ``path`` inside JSON column ``column``: ``profile.contact.email``,
+    ``tags[*]``; the column itself for a scalar at the root."""
+    return column + path[len(ROOT) :]
+
+
+def expand_json_columns(batch: pa.RecordBatch, columns: Sequence[str]) -> pa.RecordBatch:
+    """``batch`` with each of ``columns`` (JSON text) replaced by one column per field path in it, so a
+    finding's field says where in the document it is and field names give context ("contact.email").
+
+    A value that is not JSON stays whole under the column's name; a column with more than
+    MAX_JSON_FIELDS paths in the batch (free-form documents) is kept as it is."""
+    if not columns:
+        return batch
+    names: list[str] = []
+    arrays: list[pa.Array] = []
+    taken = set(batch.schema.names)
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if name not in columns:
+            names.append(name)
+            arrays.append(column)
+            continue
+        records: list[dict[str, str | None] | None] = []
+        for value in column.to_pylist():
+            if value is None:
+                records.append(None)
+                continue
+            try:
+                records.append(flat_record(json.loads(value)))
+            except (ValueError, RecursionError):
+                records.append({ROOT: value})
+        paths = list(dict.fromkeys(path for record in records if record for path in record))
+        fields = [json_field_name(name, path) for path in paths]
+        if len(paths) > MAX_JSON_FIELDS or any(f in taken and f != name for f in fields):
+            names.append(name)
+            arrays.append(column)
+            continue
+        for path, field in zip(paths, fields, strict=True):
+            names.append(field)
+            arrays.append(pa.array([r.get(path) if r else None for r in records], type=pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=names)

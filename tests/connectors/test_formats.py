@@ -483,3 +483,25 @@ def test_parquet_with_corrupt_pages(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     (reason,) = reasons(scan(path))
     assert reason[0] == "failed" and "Parquet" in reason[1]
+
+
+def test_json_columns_expand_into_one_field_per_path() -> None:
+    import pyarrow as pa
+
+    from connectors.formats import jsonpath
+
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "id": ["1", "2", "3"],
+            "doc": ['{"contact": {"email": "a@example.com"}, "tags": ["x", "y"]}', None, "not json"],
+        }
+    )
+    out = jsonpath.expand_json_columns(batch, ["doc"])
+    assert out.schema.names == ["id", "doc.contact.email", "doc.tags[*]", "doc"]
+    assert out.column("doc.contact.email").to_pylist() == ["a@example.com", None, None]
+    assert out.column("doc.tags[*]").to_pylist() == ["x\ny", None, None]
+    assert out.column("doc").to_pylist() == [None, None, "not json"]  # not JSON: kept whole
+    many = pa.RecordBatch.from_pydict({"doc": [f'{{"k{i}": 1}}' for i in range(jsonpath.MAX_JSON_FIELDS + 1)]})
+    assert jsonpath.expand_json_columns(many, ["doc"]).schema.names == ["doc"]  # free-form: scanned as text
+    clash = pa.RecordBatch.from_pydict({"doc.a": ["x"], "doc": ['{"a": "y"}']})
+    assert jsonpath.expand_json_columns(clash, ["doc"]).schema.names == ["doc.a", "doc"]
