@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit
+from connectors.base import TABLE_UNIT_ROWS, ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit
 from connectors.sqlite import BATCH_ROWS, SQLiteConnector, sqlite_path
 from tests.conftest import shared_dataset
 from tests.connectors.conformance import ConnectorConformance, items_of, problems, read_all
@@ -149,9 +149,13 @@ def test_batches_hold_at_most_batch_rows(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (v TEXT)")
         conn.executemany("INSERT INTO t VALUES (?)", ((str(n),) for n in range(BATCH_ROWS * 2 + 10)))
     conn.close()
-    batches = batches_of(SQLiteConnector(str(path)), "t")
+    connector = SQLiteConnector(str(path))
+    (item,) = items_of(connector)
+    batches = read_all(connector, [WorkUnit(item)])  # one unit (plan would cut it at TABLE_UNIT_ROWS)
     assert [b.batch.num_rows for b in batches] == [BATCH_ROWS, BATCH_ROWS, 10]
     assert batches[1].locator(0) == {"rowid": BATCH_ROWS + 1}
+    units = connector.plan(item, 1 << 30)
+    assert len(units) == -(-(BATCH_ROWS * 2 + 10) // TABLE_UNIT_ROWS)  # by rows, whatever the bytes
 
 
 def test_views_only_on_request(tmp_path: Path) -> None:

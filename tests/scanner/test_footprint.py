@@ -110,7 +110,7 @@ def _mariadb(tmp: Path) -> Iterator[Chinook]:
         )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def chinook(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chinook]:
     make = {"sqlite": _sqlite, "postgresql": _postgres, "mariadb": _mariadb}[request.param]
     yield from make(tmp_path_factory.mktemp(f"footprint-{request.param}"))
