@@ -23,7 +23,10 @@ condition is spelled ``k1 > a OR (k1 = a AND k2 > b)`` rather than ``(k1, k2)
 would rescan the table from the start for every page.  Pages run in
 autocommit (each one a consistent read; no snapshot held across the table).
 A table with no such key is streamed once with an unbuffered cursor inside
-one read-only transaction, its rows numbered in read order.
+one read-only transaction, its rows numbered in read order.  Values are read
+as text; JSON columns (MySQL's JSON type, MariaDB's LONGTEXT with a
+``json_valid`` check) are split into one field per JSON path
+(``prefs.contact.email``).
 
 Fingerprints are ``"{table_rows}:{data_length}:{index_length}:{update_time}:
 {auto_increment}:{create_time}"`` from information_schema.TABLES: cheap, but

@@ -25,8 +25,9 @@ ORDER BY k1, k2 LIMIT n``) and tables with a single integer key larger than a
 unit are split into key ranges.
 
 Values: every column but binary ones (bytea, PostGIS geometries) is read as
-its text form (``col::text``): JSON as JSON text, arrays as ``{a,b}``, numbers
-as digits (a phone number stored as bigint is still found), dates as ISO text.
+its text form (``col::text``): arrays as ``{a,b}``, numbers as digits (a phone
+number stored as bigint is still found), dates as ISO text; json/jsonb
+columns are then split into one field per JSON path (``profile.contact.email``).
 Key and foreign-key columns are also read natively for locators and references.
 
 Fingerprints come from statistics, without reading the table:
