@@ -13,6 +13,7 @@ import inspect
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from connectors.base import Connector
 
@@ -73,6 +74,26 @@ def scheme_of(spec: str) -> str:
     if spec.lower().endswith(SQLITE_SUFFIXES) and _is_sqlite_file(Path(spec).expanduser()):
         return "sqlite"
     return "file"
+
+
+def redact_spec(spec: str) -> str:
+    """A source as the user gave it, without a password (URL user info or a ``password=`` parameter):
+    what summaries, scan records and logs may show."""
+    if not _SCHEME.match(spec):
+        return spec
+    try:
+        parts = urlsplit(spec)
+        if parts.password is None and "password=" not in parts.query.lower():
+            return spec
+        netloc = parts.netloc
+        if parts.password is not None:
+            host = netloc.rpartition("@")[2]
+            netloc = f"{parts.username}@{host}" if parts.username else host
+        query = "&".join(q for q in parts.query.split("&") if q and not q.lower().startswith("password="))
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:  # unparseable: drop everything that could be user info
+        scheme, _, rest = spec.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else spec
 
 
 def open_source(spec: str, **options: Any) -> Connector:

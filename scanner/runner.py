@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
+from connectors.registry import redact_spec
 from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.index import IndexWriter, create_index, new_scan_id
@@ -117,7 +118,7 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 reason = one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
                 plan.problems.append(ItemProblem(parent_item, "failed", reason, parent))
             else:
-                plan.source_errors.append((spec, one_line(exc)))
+                plan.source_errors.append((redact_spec(spec), one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
 
@@ -234,7 +235,7 @@ def run_scan(
         scan_id=scan_id,
         started=_now(),
         workers=config.workers,
-        sources=sources,
+        sources=[redact_spec(spec) for spec in sources],
         settings_fingerprint=config.detectors.fingerprint(),
     )
     started = time.perf_counter()
@@ -250,7 +251,7 @@ def run_scan(
     summary.relationships = plan.relationships
     summary.inferred_relationships = plan.inferred_relationships
     for spec, reason in plan.source_errors:
-        log.error("%s", reason if spec in reason else f"{spec}: {reason}")
+        log.error("%s", reason if spec in reason or "://" in reason else f"{spec}: {reason}")
     recorder = _Recorder(
         writer, summary, SubjectHasher(key), Sanitiser(config.detectors, engine.detectors), summary.settings_fingerprint
     )

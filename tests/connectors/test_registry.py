@@ -9,7 +9,7 @@ import pytest
 
 from connectors import registry
 from connectors.local import LocalConnector
-from connectors.registry import open_source, register
+from connectors.registry import open_source, redact_spec, register
 from connectors.sqlite import SQLiteConnector
 
 
@@ -52,3 +52,22 @@ def test_lazy_registration_with_install_hint(monkeypatch: pytest.MonkeyPatch) ->
     register("s3", "connectors.no_such_module:S3Connector", "S3 requires boto3: pip install boto3")
     with pytest.raises(ImportError, match="S3 requires boto3: pip install boto3"):
         open_source("s3://bucket/prefix")
+
+
+@pytest.mark.parametrize(
+    ("spec", "shown"),
+    [
+        ("postgresql://scan:s3cret@db:5432/crm", "postgresql://scan@db:5432/crm"),
+        ("mysql://:s3cret@db/crm", "mysql://db/crm"),
+        (
+            "postgresql://db/crm?user=scan&password=s3cret&sslmode=require",
+            "postgresql://db/crm?user=scan&sslmode=require",
+        ),
+        ("postgresql://scan@db/crm", "postgresql://scan@db/crm"),
+        ("sqlite:///data/crm.db", "sqlite:///data/crm.db"),
+        ("exports/alice.csv", "exports/alice.csv"),
+        ("postgresql://scan:s3cret@[::1/crm", "postgresql://***@[::1/crm"),  # unparseable: user info dropped
+    ],
+)
+def test_redact_spec_drops_passwords(spec: str, shown: str) -> None:
+    assert redact_spec(spec) == shown

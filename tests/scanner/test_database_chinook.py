@@ -3,6 +3,7 @@ employee's e-mail, phone number and name -- through the real command line, with 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +108,13 @@ def test_every_customer_and_employee_name_is_indexed(scanned: Scanned) -> None:
         locator = f'{{"primary_key":{{"{key_column}":{key}}}}}'
         missing += [(item, key, column) for column in scanned.names if (item, locator, column) not in found]
     assert missing == []
+
+
+@pytest.mark.parametrize("url", ["postgresql://postgres:s3cretpw@127.0.0.1:1/x", "mysql://root:s3cretpw@127.0.0.1:1/x"])
+def test_a_source_that_fails_never_shows_its_password(url: str, tmp_path: Path) -> None:
+    proc = run_cli("scan", url, "--index", str(tmp_path / "index"), "--format", "json")
+    assert proc.returncode == 1
+    (record,) = open_index(tmp_path / "index").scans()
+    everything = proc.stdout + proc.stderr + json.dumps(record)
+    assert "s3cretpw" not in everything
+    assert record["source_errors"][0]["reason"].startswith(url.replace(":s3cretpw", ""))
