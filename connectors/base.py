@@ -10,6 +10,7 @@ raises :class:`SourceError`.
 
 from __future__ import annotations
 
+import itertools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -29,6 +30,22 @@ TABLE_UNIT_ROWS = 10_000
 def table_parts(item: ItemRef, unit_bytes: int) -> int:
     """How many work units a table item should be split into: by stored bytes and by rows."""
     return max(-(-item.size // max(1, unit_bytes)), -(-(item.rows or 0) // TABLE_UNIT_ROWS), 1)
+
+
+def key_range_units(item: ItemRef, parts: int, low: Any, high: Any) -> list[WorkUnit]:
+    """Up to ``parts`` units of an integer key's range ``low..high`` (from MIN/MAX), the first and last
+    open-ended so rows added outside the range while planning are still read; one unit when the key
+    is empty or not integer."""
+    if not (isinstance(low, int) and isinstance(high, int)) or high <= low:
+        return [WorkUnit(item)]
+    parts = max(1, min(parts, high - low + 1, *([item.rows] if item.rows else [])))
+    step = -(-(high - low + 1) // parts)
+    cuts = [low + i * step for i in range(1, parts) if low + i * step <= high]
+    bounds = [None, *cuts, None]
+    return [
+        WorkUnit(item, part=i, parts=len(bounds) - 1, start=start, stop=stop)
+        for i, (start, stop) in enumerate(itertools.pairwise(bounds))
+    ]
 
 
 class SourceError(Exception):

@@ -73,6 +73,7 @@ from connectors.base import (
     SourceError,
     TableBatch,
     WorkUnit,
+    key_range_units,
     table_parts,
 )
 from connectors.formats.jsonpath import expand_json_columns
@@ -686,16 +687,7 @@ class MySQLConnector(Connector):
             low, high = self._query(f"SELECT MIN({column}), MAX({column}) FROM {table.qualified}")[0]
         except (pymysql.MySQLError, OSError, SourceError, Unreadable):
             return [WorkUnit(item)]  # read() reports the problem
-        if not (isinstance(low, int) and isinstance(high, int)) or high <= low:
-            return [WorkUnit(item)]
-        parts = min(parts, high - low + 1, item.rows or parts)
-        step = -(-(high - low + 1) // parts)
-        cuts = [low + i * step for i in range(1, parts) if low + i * step <= high]
-        bounds = [None, *cuts, None]
-        return [
-            WorkUnit(item, part=i, parts=len(bounds) - 1, start=start, stop=stop)
-            for i, (start, stop) in enumerate(itertools.pairwise(bounds))
-        ]
+        return key_range_units(item, parts, low, high)
 
     # -- read -----------------------------------------------------------------------
 

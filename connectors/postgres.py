@@ -44,7 +44,6 @@ anywhere changes it) but it never misses a change.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import re
 import secrets
@@ -66,6 +65,7 @@ from connectors.base import (
     SourceError,
     TableBatch,
     WorkUnit,
+    key_range_units,
     table_parts,
 )
 from connectors.formats.common import decode_lenient
@@ -551,16 +551,7 @@ class PostgresConnector(Connector):
         except (psycopg.Error, SourceError, LookupError):
             self._drop_if_broken()
             return [WorkUnit(item)]
-        if low is None or high <= low:
-            return [WorkUnit(item)]
-        parts = min(parts, high - low + 1, *([item.rows] if item.rows else []))
-        step = -(-(high - low + 1) // parts)
-        cuts = [low + i * step for i in range(1, parts) if low + i * step <= high]
-        bounds = [None, *cuts, None]
-        return [
-            WorkUnit(item, part=i, parts=len(bounds) - 1, start=start, stop=stop)
-            for i, (start, stop) in enumerate(itertools.pairwise(bounds))
-        ]
+        return key_range_units(item, parts, low, high)
 
     # -- read -----------------------------------------------------------------
 

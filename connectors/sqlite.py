@@ -37,6 +37,7 @@ from connectors.base import (
     SourceError,
     TableBatch,
     WorkUnit,
+    key_range_units,
     table_parts,
 )
 from connectors.formats.common import decode_lenient, failure_reason
@@ -306,16 +307,7 @@ class SQLiteConnector(Connector):
             low, high = self._connection().execute(sql).fetchone()
         except (sqlite3.Error, SourceError):
             return [WorkUnit(item)]
-        if not (isinstance(low, int) and isinstance(high, int)) or high <= low:
-            return [WorkUnit(item)]  # empty, or an INTEGER key holding other types
-        parts = min(parts, item.rows or 1, high - low + 1)
-        step = -(-(high - low + 1) // parts)
-        cuts = [low + i * step for i in range(1, parts) if low + i * step <= high]
-        bounds = [None, *cuts, None]
-        return [
-            WorkUnit(item, part=i, parts=len(bounds) - 1, start=start, stop=stop)
-            for i, (start, stop) in enumerate(itertools.pairwise(bounds))
-        ]
+        return key_range_units(item, parts, low, high)  # one unit if empty or the INTEGER key holds other types
 
     # -- read -----------------------------------------------------------------
 
