@@ -8,7 +8,8 @@ reading through :mod:`connectors.formats`.
 
 Work units: uncompressed text/csv/tsv/jsonl bigger than ``unit_bytes`` are
 split into byte ranges that start right after a newline; Parquet is split by
-row groups; gzip and whole JSON documents are one unit.  Line and row
+row groups; gzip, whole JSON and HTML documents, workbooks (xlsx), Word
+documents (docx) and PDFs are one unit.  Line and row
 numbers stay absolute: a unit counts the newlines before its start (a
 sequential read of the bytes before it, cheap next to detection).  CSV row
 numbers count lines, so they are exact unless quoted values contain
@@ -17,6 +18,10 @@ newlines (a split point inside such a value also breaks that unit's parse).
 SQLite databases inside the tree (by magic bytes, for .sqlite/.sqlite3/.db and
 files without an extension) are listed with fmt "sqlite" so that the caller can
 scan them as ``sqlite://`` sources; reading one here only says so.
+
+Documents (xlsx, docx, pdf; :mod:`connectors.formats.office`, :mod:`connectors.formats.pdf`)
+are handed whole to their reader as a binary stream; HTML goes through the
+text checks and decoding below, then :mod:`connectors.formats.html`.
 
 Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
 entirely as cp1252 (bytes cp1252 leaves undefined as latin-1) with one note,
@@ -32,7 +37,7 @@ import itertools
 import shutil
 import tempfile
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -57,9 +62,12 @@ from connectors.formats.common import (
     sniff_encoding,
 )
 from connectors.formats.delimited import DELIMITERS, read_delimited, read_header
+from connectors.formats.html import read_html
 from connectors.formats.jsondoc import read_json
 from connectors.formats.jsonl import read_jsonl
+from connectors.formats.office import read_docx, read_xlsx
 from connectors.formats.parquet import read_parquet, row_group_sizes
+from connectors.formats.pdf import read_pdf
 from connectors.formats.text import read_text
 from connectors.globs import prune_directory, selected
 from connectors.registry import SQLITE_MAGIC, SQLITE_SUFFIXES
@@ -74,8 +82,20 @@ EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
 }
 LINE_FORMATS = frozenset({"text", "csv", "tsv", "jsonl"})  # splittable at newlines
+#: Whole-file readers of binary documents (one unit each), given a seekable stream.
+DOCUMENT_READERS: dict[str, Callable[[BinaryIO], Iterator[ReadResult]]] = {
+    "xlsx": read_xlsx,
+    "docx": read_docx,
+    "pdf": read_pdf,
+}
 SQLITE = "sqlite"  # a database file: listed so the caller can scan it as a sqlite:// source
 _SPOOL_BYTES = 64 << 20
 
@@ -271,6 +291,8 @@ class FileConnector(Connector):
             yield ItemProblem("", "skipped", "SQLite database: scan it as a sqlite:// source")
         elif unit.item.fmt == "parquet":
             yield from self._read_parquet(unit)
+        elif unit.item.fmt in DOCUMENT_READERS:
+            yield from self._read_document(unit)
         else:
             yield from self._read_lines(unit)
 
@@ -283,6 +305,19 @@ class FileConnector(Connector):
             with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool, gzip.GzipFile(fileobj=raw) as unzipped:
                 shutil.copyfileobj(unzipped, spool, BLOCK_BYTES)
                 yield from read_parquet(spool, unit.start, unit.stop)  # type: ignore[arg-type]
+
+    def _read_document(self, unit: WorkUnit) -> Iterator[ReadResult]:
+        """xlsx/docx/pdf: the whole file to its reader (a gzipped one decompressed to a spool file)."""
+        item = unit.item
+        reader = DOCUMENT_READERS[item.fmt]
+        with self._open(item.item_id) as raw:
+            if item.compression != "gzip":
+                yield from reader(raw)
+                return
+            with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool, gzip.GzipFile(fileobj=raw) as unzipped:
+                shutil.copyfileobj(unzipped, spool, BLOCK_BYTES)
+                spool.seek(0)
+                yield from reader(spool)  # type: ignore[arg-type]
 
     def _read_lines(self, unit: WorkUnit) -> Iterator[ReadResult]:
         """Text-like formats: checks (empty, binary, encoding), then the format reader."""
@@ -315,6 +350,8 @@ class FileConnector(Connector):
                 yield from read_jsonl(stream, encoding, first_line)
             elif item.fmt == "json":
                 yield from read_json(stream, encoding)
+            elif item.fmt == "html":
+                yield from read_html(stream, encoding)
             else:
                 header_lines = 0 if first_line == 1 else self._lines_before(item, header_end)
                 yield from read_delimited(stream, item.fmt, columns, encoding, first_line - header_lines)
