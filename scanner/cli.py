@@ -142,6 +142,11 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     except WorkerSetupError as exc:
         print(f"piiscan: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:  # emit what workers and the writer logged before the summary, not from an exit hook
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, multiprocessing_logging.MultiProcessingHandler):
+                handler.close()
+        multiprocessing_logging.uninstall_mp_handler()
     data = summary_dict(summary)
     print(render_json(data) if args.format == "json" else render_scan_summary(data))
     if summary.status == "interrupted":
