@@ -32,6 +32,7 @@ CONNECTORS: dict[str, tuple[str, str | None]] = {
     "mysql": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
     "mariadb": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
     "s3": ("connectors.s3:S3Connector", "S3 sources require boto3: pip install boto3"),
+    "smb": ("connectors.smb:SMBConnector", "SMB sources require smbprotocol: pip install smbprotocol"),
 }
 
 #: Scan-wide options the command line passes to every source; a connector that has

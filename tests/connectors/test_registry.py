@@ -43,7 +43,7 @@ def test_scan_wide_options_that_do_not_apply_are_dropped(tmp_path: Path) -> None
 def test_unknown_scheme() -> None:
     with pytest.raises(ValueError) as caught:
         open_source("xyz://host/path")
-    supported = "file, mariadb, mysql, postgres, postgresql, s3, sqlite"
+    supported = "file, mariadb, mysql, postgres, postgresql, s3, smb, sqlite"
     assert str(caught.value) == f"unknown source scheme 'xyz://' (supported: {supported})"
 
 
