@@ -20,8 +20,9 @@ files without an extension) are listed with fmt "sqlite" so that the caller can
 scan them as ``sqlite://`` sources; reading one here only says so.
 
 Documents (xlsx, docx, pdf; :mod:`connectors.formats.office`, :mod:`connectors.formats.pdf`)
-are handed whole to their reader as a binary stream; HTML goes through the
-text checks and decoding below, then :mod:`connectors.formats.html`.
+and e-mail (eml, mbox; :mod:`connectors.formats.mail`) are handed whole to their reader as a
+binary stream; an attachment is read as a file of its name (:func:`read_attachment`).  HTML goes
+through the text checks and decoding below, then :mod:`connectors.formats.html`.
 
 Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
 entirely as cp1252 (bytes cp1252 leaves undefined as latin-1) with one note,
@@ -65,6 +66,7 @@ from connectors.formats.delimited import DELIMITERS, read_delimited, read_header
 from connectors.formats.html import read_html
 from connectors.formats.jsondoc import read_json
 from connectors.formats.jsonl import read_jsonl
+from connectors.formats.mail import read_eml, read_mbox
 from connectors.formats.office import read_docx, read_xlsx
 from connectors.formats.parquet import read_parquet, row_group_sizes
 from connectors.formats.pdf import read_pdf
@@ -88,6 +90,8 @@ EXTENSIONS = {
     ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
+    ".eml": "eml",
+    ".mbox": "mbox",
 }
 LINE_FORMATS = frozenset({"text", "csv", "tsv", "jsonl"})  # splittable at newlines
 #: Whole-file readers of binary documents (one unit each), given a seekable stream.
@@ -95,6 +99,8 @@ DOCUMENT_READERS: dict[str, Callable[[BinaryIO], Iterator[ReadResult]]] = {
     "xlsx": read_xlsx,
     "docx": read_docx,
     "pdf": read_pdf,
+    "eml": lambda stream: read_eml(stream, read_attachment, is_supported_name),
+    "mbox": lambda stream: read_mbox(stream, read_attachment, is_supported_name),
 }
 SQLITE = "sqlite"  # a database file: listed so the caller can scan it as a sqlite:// source
 _SPOOL_BYTES = 64 << 20
@@ -379,3 +385,43 @@ class FileConnector(Connector):
     def _lines_before(self, item: ItemRef, offset: int) -> int:
         with self._content(item) as stream:
             return count_newlines(stream, offset)
+
+
+# -- files inside files (e-mail attachments) ---------------------------------------------------------
+
+
+def is_supported_name(name: str) -> bool:
+    """Whether a file of this name would be read by its extension (not sniffed, not a database)."""
+    return bool(guess_format(name)[0])
+
+
+def read_attachment(data: bytes, name: str) -> Iterator[ReadResult]:
+    """``data`` read exactly as a file called ``name`` would be: the same format detection, checks
+    and readers, as one work unit (an e-mail attachment).  Problems carry no item id."""
+    files = _OneFile(name, data)
+    for entry in files.enumerate():
+        if isinstance(entry, ItemProblem):
+            yield dataclasses.replace(entry, item_id="", source="", size=0)
+        else:
+            for result in files.read(WorkUnit(entry)):
+                if isinstance(result, ItemProblem):
+                    result = dataclasses.replace(result, item_id="", source="", size=0)
+                yield result
+
+
+class _OneFile(FileConnector):
+    """One file held in memory, named ``url`` (only its extension matters)."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        super().__init__(PurePosixPath(name).name or "attachment")
+        self._data = data
+
+    @property
+    def source(self) -> str:
+        return "attachment"
+
+    def _walk(self) -> Iterator[FileInfo | ItemProblem]:
+        yield FileInfo(self.url, len(self._data), 0.0, "")
+
+    def _open(self, rel_path: str) -> BinaryIO:
+        return io.BytesIO(self._data)
