@@ -519,11 +519,7 @@ class PostgresConnector(Connector):
         def contained(fk: ForeignKey) -> bool | None:
             table, ref = tables[fk.table], tables[fk.ref_table]
             col, ref_col = _ident(fk.columns[0]), _ident(fk.ref_columns[0])
-            sql = (
-                f"SELECT EXISTS (SELECT 1 FROM {table.qualified} WHERE {col} IS NOT NULL),"
-                f" NOT EXISTS (SELECT 1 FROM {table.qualified} AS x WHERE x.{col} IS NOT NULL AND NOT EXISTS"
-                f" (SELECT 1 FROM {ref.qualified} AS y WHERE y.{ref_col} = x.{col}))"
-            )
+            sql = relationships.containment_sql(table.qualified, col, ref.qualified, ref_col)
             try:
                 some, all_found = conn.execute(sql, []).fetchone()
             except psycopg.Error:  # incomparable types, a timeout, no privilege: no suggestion

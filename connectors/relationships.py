@@ -72,3 +72,13 @@ def infer(
 ) -> list[ForeignKey]:
     """The candidates whose values ``contained`` confirms (True) are all in the key column."""
     return [fk for fk in candidates(columns, keys, declared) if contained(fk)]
+
+
+def containment_sql(table: str, column: str, ref_table: str, ref_column: str) -> str:
+    """One read-only query, standard SQL, answering (does the column hold any value, is every value of it
+    in the key column); all four names already quoted for the dialect."""
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} IS NOT NULL),"
+        f" NOT EXISTS (SELECT 1 FROM {table} AS x WHERE x.{column} IS NOT NULL AND NOT EXISTS"
+        f" (SELECT 1 FROM {ref_table} AS y WHERE y.{ref_column} = x.{column}))"
+    )

@@ -227,12 +227,8 @@ class SQLiteConnector(Connector):
 
         def contained(fk: ForeignKey) -> bool | None:
             (column,), (ref_column,) = fk.columns, fk.ref_columns
-            col, ref = _quote(column), _quote(ref_column)
-            sql = (
-                f"SELECT EXISTS (SELECT 1 FROM {_quote(fk.table)} WHERE {col} IS NOT NULL),"
-                f" NOT EXISTS (SELECT 1 FROM {_quote(fk.table)} t WHERE t.{col} IS NOT NULL AND NOT EXISTS"
-                f" (SELECT 1 FROM {_quote(fk.ref_table)} r WHERE r.{ref} = t.{col}))"
-            )
+            names = (_quote(fk.table), _quote(column), _quote(fk.ref_table), _quote(ref_column))
+            sql = relationships.containment_sql(*names)
             try:
                 some, all_found = conn.execute(sql).fetchone()
             except sqlite3.Error:
