@@ -52,6 +52,25 @@ def problems(results: Iterable[Any]) -> list[ItemProblem]:
     return [r for r in results if isinstance(r, ItemProblem)]
 
 
+def reasons(results: Iterable[Any]) -> list[tuple[str, str]]:
+    """(severity, reason) of every problem among ``results``."""
+    return [(p.severity, p.reason) for p in problems(results)]
+
+
+def scan_file(path: Any, unit_bytes: int = 1024) -> list[Any]:
+    """Everything a local connector over ``path`` yields: listing problems, then each item's results."""
+    from connectors.local import LocalConnector
+
+    connector = LocalConnector(str(path))
+    results: list[Any] = []
+    for entry in connector.enumerate():
+        if isinstance(entry, ItemProblem):
+            results.append(entry)
+        else:
+            results += read_all(connector, connector.plan(entry, unit_bytes))
+    return results
+
+
 class ConnectorConformance:
     """Behaviour every connector must share; see the module docstring."""
 

@@ -21,7 +21,7 @@ from connectors.formats.office import MAX_BUFFER_BYTES, read_docx, read_xlsx, se
 from connectors.formats.pdf import read_pdf
 from connectors.local import LocalConnector
 from tests.conftest import lookup_json, run_cli
-from tests.connectors.conformance import items_of, locations, problems, read_all
+from tests.connectors.conformance import items_of, locations, reasons, scan_file
 
 EMAIL = "jane.doe@example.com"
 PHONE = "020 7946 0958"
@@ -127,21 +127,6 @@ HTML = f"""<!DOCTYPE html>
 <table><tr><td>Jane</td><td>Doe</td></tr></table>
 </body></html>
 """
-
-
-def scan_file(path: Path) -> list[Any]:
-    connector = LocalConnector(str(path))
-    results: list[Any] = []
-    for entry in connector.enumerate():
-        if isinstance(entry, ItemProblem):
-            results.append(entry)
-        else:
-            results += read_all(connector, connector.plan(entry, 1024))
-    return results
-
-
-def reasons(results: list[Any]) -> list[tuple[str, str]]:
-    return [(p.severity, p.reason) for p in problems(results)]
 
 
 def located(results: list[Any]) -> dict[str, Any]:

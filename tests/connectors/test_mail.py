@@ -16,9 +16,8 @@ import pytest
 from connectors.base import ItemProblem, locator_json
 from connectors.files import guess_format
 from connectors.formats.mail import nest, split_mbox
-from connectors.local import LocalConnector
 from tests.conftest import lookup_json, run_cli
-from tests.connectors.conformance import locations, problems, read_all
+from tests.connectors.conformance import locations, reasons, scan_file
 from tests.connectors.test_documents import write_docx
 
 SENDER = "Jane Doe <jane.sender@example.com>"
@@ -35,21 +34,6 @@ PLANTED = {  # one address per place, so a lookup names exactly one
 
 def loc(**parts: Any) -> str:
     return locator_json(parts)
-
-
-def scan_file(path: Path) -> list[Any]:
-    connector = LocalConnector(str(path))
-    results: list[Any] = []
-    for entry in connector.enumerate():
-        if isinstance(entry, ItemProblem):
-            results.append(entry)
-        else:
-            results += read_all(connector, connector.plan(entry, 64))
-    return results
-
-
-def reasons(results: list[Any]) -> list[tuple[str, str]]:
-    return [(p.severity, p.reason) for p in problems(results)]
 
 
 # -- building messages -------------------------------------------------------------------------------
@@ -133,7 +117,7 @@ def test_eml_headers_bodies_and_attachments_are_located(tmp_path: Path) -> None:
         (tmp_path / "letter.docx").read_bytes(), maintype="application", subtype="octet-stream", filename="letter.docx"
     )
     (tmp_path / "mail.eml").write_bytes(bytes(message))
-    results = scan_file(tmp_path / "mail.eml")
+    results = scan_file(tmp_path / "mail.eml", 64)
     assert dict(locations(results)) == {
         loc(message=1, header="From"): SENDER,
         loc(message=1, header="To"): f"Rita Recipient <{PLANTED['to']}>, other@example.net",
@@ -167,7 +151,7 @@ def test_eml_headers_bodies_and_attachments_are_located(tmp_path: Path) -> None:
 def test_header_texts_carry_the_header_name_as_field(tmp_path: Path) -> None:
     (tmp_path / "mail.eml").write_bytes(bytes(rich_message()))
     fields = {
-        r.field for r in scan_file(tmp_path / "mail.eml") if not isinstance(r, ItemProblem) and hasattr(r, "field")
+        r.field for r in scan_file(tmp_path / "mail.eml", 64) if not isinstance(r, ItemProblem) and hasattr(r, "field")
     }
     assert {"From", "To", "Cc", "Subject", None} <= fields
 
@@ -177,7 +161,7 @@ def test_attachment_problems_become_notes_and_the_message_is_still_read(tmp_path
     message.add_attachment(b"PK\x03\x04 not a zip", maintype="application", subtype="octet-stream", filename="bad.xlsx")
     message.add_attachment(b"", maintype="text", subtype="plain", filename="empty.txt")
     (tmp_path / "mail.eml").write_bytes(bytes(message))
-    results = scan_file(tmp_path / "mail.eml")
+    results = scan_file(tmp_path / "mail.eml", 64)
     assert loc(message=1, part=2, line=1) in dict(locations(results))
     assert reasons(results) == [
         ("note", "attachment failed: corrupt or unreadable workbook (BadZipFile)"),
@@ -187,7 +171,7 @@ def test_attachment_problems_become_notes_and_the_message_is_still_read(tmp_path
 
 def test_gzipped_eml_is_read(tmp_path: Path) -> None:
     (tmp_path / "mail.eml.gz").write_bytes(gzip.compress(bytes(rich_message())))
-    assert dict(locations(scan_file(tmp_path / "mail.eml.gz")))[loc(message=1, header="Cc")] == PLANTED["cc"]
+    assert dict(locations(scan_file(tmp_path / "mail.eml.gz", 64)))[loc(message=1, header="Cc")] == PLANTED["cc"]
 
 
 def test_nest_keeps_a_clashing_inner_locator_whole() -> None:
@@ -201,7 +185,7 @@ def test_nest_keeps_a_clashing_inner_locator_whole() -> None:
 
 def test_mbox_reads_every_message_and_reports_the_malformed_one(tmp_path: Path) -> None:
     write_mbox(tmp_path / "inbox.mbox")
-    results = scan_file(tmp_path / "inbox.mbox")
+    results = scan_file(tmp_path / "inbox.mbox", 64)
     assert dict(locations(results)) == {
         loc(message=1, header="From"): "one@example.com",
         loc(message=1, header="To"): "team@example.net",
