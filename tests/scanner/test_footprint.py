@@ -246,3 +246,17 @@ def test_undeclared_relationships_are_suggested_and_followed_only_when_enabled(
         (f"{prefix}orders", {"primary_key": {"order_id": 10}}, label),
         (f"{prefix}orders", {"primary_key": {"order_id": 11}}, label),
     ]
+
+
+def test_references_survive_a_rescan_and_compaction(tmp_path: Path) -> None:
+    """Rescanning supersedes the old references (no duplicates) and compact keeps only the live ones."""
+    database = shared_dataset("chinook", "Chinook_Sqlite.sqlite")
+    index = tmp_path / "index"
+    for _ in range(2):
+        run_cli("scan", f"sqlite:///{database}", "--index", str(index), "--workers", "1", "--no-ner", check=True)
+    assert len(lookup_json(index, "--email", EMAIL, "--related")["related"]) == 45
+    before = sum(1 for _ in (index / "references").rglob("*.parquet"))
+    run_cli("compact", "--index", str(index), check=True)
+    after = sum(1 for _ in (index / "references").rglob("*.parquet"))
+    assert after <= before
+    assert len(lookup_json(index, "--email", EMAIL, "--related")["related"]) == 45
