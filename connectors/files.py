@@ -21,7 +21,9 @@ scan them as ``sqlite://`` sources; reading one here only says so.
 
 Documents (xlsx, docx, pdf; :mod:`connectors.formats.office`, :mod:`connectors.formats.pdf`)
 and e-mail (eml, mbox; :mod:`connectors.formats.mail`) are handed whole to their reader as a
-binary stream; an attachment is read as a file of its name (:func:`read_attachment`).  HTML goes
+binary stream; an attachment is read as a file of its name (:func:`read_attachment`).  Archives
+(zip, tar, tar.gz/tgz; :mod:`connectors.formats.archive`) are one unit whose members are read the
+same way, each as a file of its name.  HTML goes
 through the text checks and decoding below, then :mod:`connectors.formats.html`.
 
 Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
@@ -45,6 +47,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from connectors.base import Connector, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
+from connectors.formats.archive import ARCHIVE_FORMATS, read_archive
 from connectors.formats.common import (
     BLOCK_BYTES,
     BOM,
@@ -92,6 +95,8 @@ EXTENSIONS = {
     ".htm": "html",
     ".eml": "eml",
     ".mbox": "mbox",
+    ".zip": "zip",
+    ".tar": "tar",
 }
 LINE_FORMATS = frozenset({"text", "csv", "tsv", "jsonl"})  # splittable at newlines
 #: Whole-file readers of binary documents (one unit each), given a seekable stream.
@@ -125,6 +130,8 @@ def guess_format(path: str) -> tuple[str | None, str | None, str]:
     name = PurePosixPath(path.lower())
     compression = None
     extension = name.suffix
+    if extension == ".tgz":
+        return "tar", "gzip", extension
     if extension == ".gz":
         compression, name = "gzip", PurePosixPath(name.stem)
         extension = name.suffix + ".gz"
@@ -299,6 +306,10 @@ class FileConnector(Connector):
             yield from self._read_parquet(unit)
         elif unit.item.fmt in DOCUMENT_READERS:
             yield from self._read_document(unit)
+        elif unit.item.fmt in ARCHIVE_FORMATS:
+            item = unit.item
+            with self._open(item.item_id) as raw:
+                yield from read_archive(raw, item.fmt, item.compression, read_attachment, guess_format)
         else:
             yield from self._read_lines(unit)
 
@@ -391,8 +402,10 @@ class FileConnector(Connector):
 
 
 def is_supported_name(name: str) -> bool:
-    """Whether a file of this name would be read by its extension (not sniffed, not a database)."""
-    return bool(guess_format(name)[0])
+    """Whether a file of this name would be read by its extension (not sniffed, not a database) as an
+    e-mail attachment: archives are not opened inside messages."""
+    fmt = guess_format(name)[0]
+    return bool(fmt) and fmt not in ARCHIVE_FORMATS
 
 
 def read_attachment(data: bytes, name: str) -> Iterator[ReadResult]:
