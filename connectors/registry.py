@@ -37,7 +37,7 @@ CONNECTORS: dict[str, tuple[str, str | None]] = {
 
 #: Scan-wide options the command line passes to every source; a connector that has
 #: no such parameter (follow_symlinks for SQLite) simply does not get them.
-COMMON_OPTIONS = frozenset({"include", "exclude", "follow_symlinks"})
+COMMON_OPTIONS = frozenset({"include", "exclude", "follow_symlinks", "endpoint_url"})
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 SQLITE_MAGIC = b"SQLite format 3\x00"

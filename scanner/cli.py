@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="follow undeclared relationships (same-named *_id columns contained in a key) like foreign keys",
     )
+    scan.add_argument(
+        "--endpoint-url", help="S3-compatible endpoint for s3:// sources (default: AWS, or $AWS_ENDPOINT_URL)"
+    )
     scan.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
     _common(scan)
 
@@ -117,6 +120,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
             "exclude": args.exclude,
             "follow_symlinks": args.follow_symlinks,
             "infer_relationships": getattr(args, "infer_relationships", None),
+            "endpoint_url": getattr(args, "endpoint_url", None),
             "detectors.ner": args.ner,
         }
     if args.command == "detect":

@@ -35,6 +35,8 @@ class ScanConfig:
     follow_symlinks: bool = False
     #: follow relationships inferred from the data (same-named *_id columns) like declared foreign keys
     infer_relationships: bool = False
+    #: S3-compatible endpoint (MinIO, Ceph, R2, a local test server) for s3:// sources
+    endpoint_url: str | None = None
     detectors: DetectorSettings = field(default_factory=DetectorSettings)
 
     @property

@@ -98,8 +98,13 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
     while pending:
         spec, parent, parent_item = pending.pop(0)
         try:
+            options: dict[str, Any] = {"endpoint_url": config.endpoint_url} if config.endpoint_url else {}
             connector = open_source(
-                spec, include=list(config.include), exclude=list(config.exclude), follow_symlinks=config.follow_symlinks
+                spec,
+                include=list(config.include),
+                exclude=list(config.exclude),
+                follow_symlinks=config.follow_symlinks,
+                **options,
             )
             for entry in connector.enumerate():
                 if isinstance(entry, ItemProblem):
