@@ -4,7 +4,9 @@ locator a scan of the files on local disk gives."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import lookup_json, run_cli
@@ -32,6 +36,12 @@ PLANTED: dict[str, tuple[str, set[str]]] = {
     "backup/export.zip": ("zip.person@example.com", {"member", "row"}),
     "backup/logs.tar.gz": ("tar.person@example.com", {"member", "line"}),
     "notes/notes.txt": ("txt.person@example.com", {"line"}),
+    "crm/contacts.tsv": ("tsv.person@example.com", {"row"}),
+    "crm/export.jsonl": ("jsonl.person@example.com", {"row"}),
+    "support/tickets.json": ("json.person@example.com", {"json_path"}),
+    "analytics/newsletter.parquet": ("parquet.person@example.com", {"row"}),
+    "logs/old.log.gz": ("gz.person@example.com", {"line"}),
+    "mail/archive.mbox": ("mbox.person@example.com", {"message", "header"}),
 }
 
 
@@ -53,6 +63,15 @@ def build_estate(root: Path) -> Path:
     log = f"2026-11-01 login ok user={address['backup/logs.tar.gz']}\n".encode()
     (root / "backup/logs.tar.gz").write_bytes(tar_bytes({"app/app.log": log}))
     (root / "notes/notes.txt").write_text(f"call notes\nreply to {address['notes/notes.txt']}\n")
+    (root / "crm/contacts.tsv").write_text(f"name\temail\nCy Lee\t{address['crm/contacts.tsv']}\n")
+    (root / "crm/export.jsonl").write_text(json.dumps({"id": 1, "email": address["crm/export.jsonl"]}) + "\n")
+    tickets = {"tickets": [{"id": 7, "from": address["support/tickets.json"]}]}
+    (root / "support/tickets.json").write_text(json.dumps(tickets))
+    table = pa.table({"id": [1], "email": [address["analytics/newsletter.parquet"]]})
+    pq.write_table(table, root / "analytics/newsletter.parquet")
+    (root / "logs/old.log.gz").write_bytes(gzip.compress(f"sent to {address['logs/old.log.gz']}\n".encode()))
+    mbox = simple_message(address["mail/archive.mbox"], "First message.").as_bytes()
+    (root / "mail/archive.mbox").write_bytes(b"From sender@example.com Mon Nov  2 10:00:00 2026\n" + mbox + b"\n")
     return root
 
 
@@ -85,8 +104,8 @@ def local_places(estate: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_every_format_on_s3_is_found_at_its_documented_place(
     estate: Path,
     local_places: dict[str, Any],
-    endpoint: str,
-    tmp_path: Path,  # noqa: F811
+    endpoint: str,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
 ) -> None:
     client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
     bucket = f"mixed-{uuid.uuid4().hex[:10]}"
