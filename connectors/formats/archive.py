@@ -34,14 +34,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-import pyarrow as pa
-
-from connectors.base import ItemProblem, ReadResult, TableBatch
+from connectors.base import ItemProblem, ReadResult
 from connectors.formats.common import ReadFailure, plural
-from connectors.formats.mail import nest
-from connectors.formats.office import LocatedText, seekable_stream
+from connectors.formats.mail import prefixed
+from connectors.formats.office import seekable_stream
 
 #: A member is not read when its uncompressed size is more than this many times its compressed
 #: size (zip members only: a tar stream has no per-member compressed size) ...
@@ -215,19 +213,8 @@ class _Reading:
             if isinstance(result, ItemProblem):
                 verb = {"note": "", "skipped": " not read", "failed": " failed"}[result.severity]
                 self.tally(f"{{}}{verb}: {result.reason}")
-            elif isinstance(result, TableBatch):
-                yield _prefixed_batch(result, prefix)
             else:
-                locators = [nest(prefix, result.locator(i)) for i in range(len(result.lines))]
-                yield LocatedText(lines=result.lines, first_line=0, field=result.field, locators=locators)
-
-
-def _prefixed_batch(batch: TableBatch, prefix: dict[str, Any]) -> TableBatch:
-    """The batch's rows with prefixed locators; locator-only (hidden) columns are dropped."""
-    locators = [nest(prefix, batch.locator(i)) for i in range(batch.batch.num_rows)]
-    names = batch.scan_columns()
-    columns = [batch.batch.column(n) for n in names]
-    return TableBatch(pa.RecordBatch.from_arrays(columns, names=names), row_locators=locators)
+                yield prefixed(result, prefix)
 
 
 # -- the two kinds ------------------------------------------------------------------------------------

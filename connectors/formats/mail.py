@@ -43,7 +43,7 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from connectors.base import ItemProblem, ReadResult, TableBatch
+from connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
 from connectors.formats.common import BLOCK_BYTES, UTF8, decode_lenient, plural
 from connectors.formats.html import read_html
 from connectors.formats.office import LocatedText, located_chunks
@@ -211,20 +211,20 @@ def _attachment(data: bytes, name: str, number: int, read_attachment: Attachment
         if isinstance(result, ItemProblem):
             reason = result.reason if result.severity == "note" else f"{result.severity}: {result.reason}"
             yield ItemProblem("", "note", f"attachment {reason}")
-        elif isinstance(result, TableBatch):
-            yield _prefixed_batch(result, prefix)
         else:
-            texts = range(len(result.lines))
-            locators = [nest(prefix, result.locator(i)) for i in texts]
-            yield LocatedText(lines=result.lines, first_line=0, field=result.field, locators=locators)
+            yield prefixed(result, prefix)
 
 
-def _prefixed_batch(batch: TableBatch, prefix: dict[str, Any]) -> TableBatch:
-    """The batch's rows with prefixed locators; locator-only (hidden) columns are dropped."""
-    locators = [nest(prefix, batch.locator(i)) for i in range(batch.batch.num_rows)]
-    names = batch.scan_columns()
-    columns = [batch.batch.column(n) for n in names]
-    return TableBatch(pa.RecordBatch.from_arrays(columns, names=names), row_locators=locators)
+def prefixed(result: TableBatch | TextChunk, prefix: dict[str, Any]) -> TableBatch | LocatedText:
+    """A result read from inside a container (an attachment, an archive member) with every locator nested
+    under ``prefix``; locator-only (hidden) columns of a batch are dropped."""
+    if isinstance(result, TableBatch):
+        locators = [nest(prefix, result.locator(i)) for i in range(result.batch.num_rows)]
+        names = result.scan_columns()
+        columns = [result.batch.column(n) for n in names]
+        return TableBatch(pa.RecordBatch.from_arrays(columns, names=names), row_locators=locators)
+    locators = [nest(prefix, result.locator(i)) for i in range(len(result.lines))]
+    return LocatedText(lines=result.lines, first_line=0, field=result.field, locators=locators)
 
 
 def nest(prefix: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
