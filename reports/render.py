@@ -1,7 +1,8 @@
-"""Renderers: turn report data (plain dicts) into text, JSON, CSV or Markdown."""
+"""Renderers: turn report data (plain dicts) into text, JSON, CSV, Markdown or HTML."""
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -126,3 +127,154 @@ def render_scan_summary(summary: dict[str, Any]) -> str:
             state = "followed" if fk["followed"] else "suggested (scan with --infer-relationships to follow)"
             lines.append(f"  relationship {state}: {source}: {fk['label']}")
     return "\n".join(lines)
+
+
+def render_dsar_json(report: dict[str, Any]) -> str:
+    return render_json(report) + "\n"
+
+
+_DSAR_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 75em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1em; margin-bottom: 0.3em; } table { border-collapse: collapse; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; } code { font-size: 0.95em; } .muted { color: #666; }
+tr.third-party td { background: #fff3cd; } .badge { font-weight: bold; color: #8a5300; }
+"""
+
+
+def _html_table(headers: list[str], rows: list[list[str]], row_classes: list[str] | None = None) -> str:
+    """An HTML table; every cell is escaped here."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{html.escape(row_classes[i])}"' if row_classes and row_classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _reached_text(reached: dict[str, Any]) -> str:
+    if reached["how"] == "direct":
+        return "direct"
+    if reached["how"] == "linked":
+        return f"linked via {reached['entity_type']} {reached['preview']}"
+    return "foreign key: " + " / ".join(reached["path"])
+
+
+def render_dsar_html(report: dict[str, Any]) -> str:
+    """One self-contained page (inline CSS, no scripts or external assets) for a DPO to read."""
+    esc = html.escape
+    query, summary = report["query"], report["summary"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Subject access report</title>",
+        f"<style>{_DSAR_CSS}</style></head><body>",
+        "<h1>Subject access report (GDPR Art. 15)</h1>",
+        f'<p class="muted">Generated {esc(report["generated_at"])} from the piiscan index '
+        f"(schema version {esc(report['schema_version'])}). Values are shown masked.</p>",
+        "<h2>Identifiers queried</h2>",
+        _html_table(["Type", "Value (masked)"], [[q["entity_type"], q["preview"]] for q in query["identifiers"]]),
+        f"<p>Linked identifiers followed: {'yes' if query['linked'] else 'no'}; "
+        f"foreign-key depth: {esc(str(query['depth']))}.</p>",
+    ]
+    if report["linked_identifiers"]:
+        parts.append("<p>Identifiers found in the same records and followed:</p>")
+        parts.append(
+            _html_table(
+                ["Type", "Value (masked)"], [[i["entity_type"], i["preview"]] for i in report["linked_identifiers"]]
+            )
+        )
+    parts += [
+        "<h2>Summary</h2>",
+        _html_table(
+            ["Measure", "Count"],
+            [
+                ["Locations holding the subject's data", summary["locations"]],
+                ["Related rows (through foreign keys)", summary["related_rows"]],
+                ["… of which hold other people's data", summary["related_third_party"]],
+                ["Systems", summary["systems"]],
+                ["Items (files, tables)", summary["items"]],
+                ["Items that could not be scanned", summary["incomplete"]],
+            ],
+        ),
+        "<h3>Categories of personal data</h3>",
+        _html_table(["Category", "Locations"], [[k, v] for k, v in report["categories"].items()])
+        if report["categories"]
+        else "<p>None found.</p>",
+        "<h2>Locations by system</h2>",
+    ]
+    scanned = {(i["source"], i["item"]): i for i in report["items"]}
+    if not report["systems"]:
+        parts.append("<p>No location holds the identifiers queried.</p>")
+    for system in report["systems"]:
+        parts.append(f"<h3>System: <code>{esc(system['source'])}</code></h3>")
+        for item in system["items"]:
+            state = scanned.get((system["source"], item["item"]), {})
+            parts.append(
+                f"<p><strong>{esc(item['item'])}</strong> "
+                f'<span class="muted">last scanned {esc(str(state.get("scanned_at") or "unknown"))}</span></p>'
+            )
+            parts.append(
+                _html_table(
+                    ["Where", "Field", "Category", "Value (masked)", "Score", "Reached"],
+                    [
+                        [
+                            _locator_text(loc["locator"]),
+                            loc["field"] or "",
+                            loc["entity_type"],
+                            loc["preview"],
+                            f"{loc['score']:.2f}",
+                            _reached_text(loc["reached"]),
+                        ]
+                        for loc in item["locations"]
+                    ],
+                )
+            )
+    parts.append("<h2>Related records (through foreign keys)</h2>")
+    related = report["related_rows"]
+    if related:
+        parts.append(
+            "<p>Rows that reference the subject's records. Rows marked "
+            '<span class="badge">third party</span> also hold other people\'s data.</p>'
+        )
+        parts.append(
+            _html_table(
+                ["System", "Item", "Where", "Foreign-key path", "Third party"],
+                [
+                    [
+                        r["source"],
+                        r["item"],
+                        _locator_text(r["locator"]),
+                        " / ".join(r["reached"]["path"]),
+                        "third party" if r["third_party"] else "",
+                    ]
+                    for r in related
+                ],
+                ["third-party" if r["third_party"] else "" for r in related],
+            )
+        )
+    else:
+        parts.append("<p>None.</p>")
+    parts.append("<h2>Could not be scanned</h2>")
+    if report["incomplete"]:
+        parts.append(
+            "<p>These items are in the index but their content was not scanned, so this answer may miss them.</p>"
+        )
+        parts.append(
+            _html_table(
+                ["System", "Item", "Status", "Reason"],
+                [[i["source"], i["item"], i["status"], i["reason"] or ""] for i in report["incomplete"]],
+            )
+        )
+    else:
+        parts.append("<p>Every item in the index was scanned.</p>")
+    parts.append("<h2>Scans used</h2>")
+    parts.append(
+        _html_table(
+            ["Scan", "Status", "Started", "Finished"],
+            [[s["scan_id"], s["status"] or "", s["started"] or "", s["finished"] or ""] for s in report["scans"]],
+        )
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,4 +1,4 @@
-"""The ``piiscan`` command line: scan, lookup, detect, compact.
+"""The ``piiscan`` command line: scan, lookup, dsar, detect, compact.
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error.  Errors are one
 line on stderr naming the location; no personal data is ever printed in them.
@@ -65,9 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(scan)
 
     lookup = sub.add_parser("lookup", help="every location holding one data subject's data")
-    lookup.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
-    lookup.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
-    lookup.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
+    _identifier_args(lookup)
     lookup.add_argument("--linked", action="store_true", help="also follow identifiers seen in the same records")
     lookup.add_argument(
         "--related",
@@ -79,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lookup.add_argument("--format", choices=["table", "json"], default="table")
     _common(lookup)
+
+    dsar = sub.add_parser("dsar", help="write a subject access (Art. 15) report from the index")
+    _identifier_args(dsar)
+    dsar.add_argument("--out", type=Path, required=True, help="folder for report.json and report.html")
+    dsar.add_argument(
+        "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
+    )
+    dsar.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
+    _common(dsar)
 
     detect = sub.add_parser("detect", help="run the detectors on text without indexing it")
     detect.add_argument("input", nargs="?", default="-", help="text file, or - for stdin")
@@ -160,6 +167,23 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
+def _identifier_args(parser: argparse.ArgumentParser) -> None:
+    """The identifiers a subject is named by (lookup, dsar)."""
+    parser.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
+    parser.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
+    parser.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
+
+
+def _depth(args: argparse.Namespace) -> int:
+    """Foreign-key hops to follow: --depth, else the default; at least one."""
+    from reports.lookup import DEFAULT_DEPTH
+
+    depth = DEFAULT_DEPTH if args.depth is None else args.depth
+    if depth < 1:
+        raise UsageError("--depth must be at least 1")
+    return depth
+
+
 def _queries(args: argparse.Namespace, config: ScanConfig):
     from detectors.identifiers import mask_value, normalise_value
     from reports.lookup import Query
@@ -171,7 +195,7 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
             raise UsageError(f"--value expects TYPE=VALUE, got '{entity}...'")
         wanted.append((entity.strip().upper(), value))
     if not wanted:
-        raise UsageError("lookup needs --email, --phone or --value TYPE=VALUE")
+        raise UsageError(f"{args.command} needs --email, --phone or --value TYPE=VALUE")
     queries = []
     for entity, value in wanted:
         normalised = normalise_value(entity, value, config.detectors)
@@ -182,7 +206,7 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
 
 
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.lookup import DEFAULT_DEPTH, lookup
+    from reports.lookup import lookup
     from reports.render import render_json, render_lookup_table
     from scanner.index import open_index
     from scanner.keys import SubjectHasher, load_key
@@ -191,12 +215,36 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     index = open_index(config.index)
     key = load_key(config.key_file, create=False)
     index.check_key(key)
-    depth = DEFAULT_DEPTH if args.depth is None else args.depth
-    if depth < 1:
-        raise UsageError("--depth must be at least 1")
+    depth = _depth(args)
     related = args.related or args.depth is not None
     result = lookup(index, SubjectHasher(key), queries, linked=args.linked, related=related, depth=depth).to_dict()
     print(render_json(result) if args.format == "json" else render_lookup_table(result))
+    return EXIT_OK
+
+
+def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.dsar import build_report
+    from reports.render import render_dsar_html, render_dsar_json
+    from scanner.index import open_index
+    from scanner.keys import SubjectHasher, load_key
+
+    queries = _queries(args, config)
+    depth = _depth(args)
+    index = open_index(config.index)
+    key = load_key(config.key_file, create=False)
+    index.check_key(key)
+    report = build_report(index, SubjectHasher(key), queries, linked=args.linked, depth=depth)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": args.out / "report.json", "html": args.out / "report.html"}
+    paths["json"].write_text(render_dsar_json(report), encoding="utf-8")
+    paths["html"].write_text(render_dsar_html(report), encoding="utf-8")
+    print(paths["json"])
+    print(paths["html"])
+    s = report["summary"]
+    print(
+        f"{s['locations']} location(s) and {s['related_rows']} related row(s) in {s['items']} item(s)"
+        f" across {s['systems']} system(s); {s['incomplete']} item(s) could not be scanned"
+    )
     return EXIT_OK
 
 
@@ -264,7 +312,7 @@ def cmd_compact(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "lookup": cmd_lookup, "detect": cmd_detect, "compact": cmd_compact}
+COMMANDS = {"scan": cmd_scan, "lookup": cmd_lookup, "dsar": cmd_dsar, "detect": cmd_detect, "compact": cmd_compact}
 
 
 def main(argv: list[str] | None = None) -> int:

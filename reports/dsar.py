@@ -1,0 +1,136 @@
+"""An Art. 15 access report: everything the index knows about one data subject.
+
+Built from the index alone (no source is read again), so it holds masked
+previews and keyed subject keys, never a raw identifier value.  Besides the
+locations and foreign-key footprint of :func:`reports.lookup.lookup`, it says
+when each item was last scanned and which items of the index could not be
+scanned at all: an access answer must be honest about what it may be missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reports.lookup import DEFAULT_DEPTH, Query, lookup
+from scanner.index import Index
+from scanner.keys import SubjectHasher
+
+SCHEMA_VERSION = "1"
+
+#: Item statuses that mean the item's content is not (fully) in the index.
+INCOMPLETE_STATUSES = ("failed", "skipped")
+
+
+def _timestamp(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return str(value)
+
+
+def _reached(via: dict[str, str] | None) -> dict[str, Any]:
+    """How a location was reached: the queried identifier itself, or one seen in the same record."""
+    if via is None:
+        return {"how": "direct"}
+    return {"how": "linked", "entity_type": via["entity_type"], "preview": via["preview"]}
+
+
+def _systems(locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Locations grouped by source, then item, in lookup order."""
+    systems: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for loc in locations:
+        entry = {
+            "locator": loc["locator"],
+            "field": loc["field"],
+            "entity_type": loc["entity_type"],
+            "preview": loc["preview"],
+            "score": loc["score"],
+            "reached": _reached(loc["via"]),
+        }
+        systems.setdefault(loc["source"], {}).setdefault(loc["item"], []).append(entry)
+    return [
+        {
+            "source": source,
+            "items": [{"item": item, "locations": locs} for item, locs in items.items()],
+        }
+        for source, items in systems.items()
+    ]
+
+
+def _related_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": row["source"],
+        "item": row["item"],
+        "locator": row["locator"],
+        "reached": {"how": "foreign_key", "foreign_key": row["via"]["foreign_key"], "path": row["via"]["path"]},
+        "depth": row["depth"],
+        "third_party": row["third_party"],
+        "third_party_identifiers": row["third_party_identifiers"],
+    }
+
+
+def build_report(
+    index: Index, hasher: SubjectHasher, queries: list[Query], linked: bool = True, depth: int = DEFAULT_DEPTH
+) -> dict[str, Any]:
+    """The access report as plain data (see docs/dsar.md); renderers turn it into JSON or HTML."""
+    result = lookup(index, hasher, queries, linked=linked, related=True, depth=depth)
+    locations, related = result.locations, result.related or []
+    current = index.current_items()
+
+    answered = sorted({(r["source"], r["item"]) for r in [*locations, *related]})
+    items = []
+    for source, item in answered:
+        state = current.get((source, item), {})
+        items.append(
+            {
+                "source": source,
+                "item": item,
+                "status": state.get("status"),
+                "scanned_at": _timestamp(state.get("scanned_at")),
+                "fingerprint": state.get("fingerprint"),
+                "scan_id": state.get("scan_id"),
+            }
+        )
+    incomplete = [
+        {"source": source, "item": item, "status": row["status"], "reason": row["reason"], "scan_id": row["scan_id"]}
+        for (source, item), row in sorted(current.items())
+        if row["status"] in INCOMPLETE_STATUSES
+    ]
+
+    categories: dict[str, int] = {}
+    for loc in locations:
+        categories[loc["entity_type"]] = categories.get(loc["entity_type"], 0) + 1
+
+    involved = {r["scan_id"] for r in [*locations, *related, *items, *incomplete] if r.get("scan_id")}
+    scans = [
+        {"scan_id": s["scan_id"], "status": s.get("status"), "started": s.get("started"), "finished": s.get("finished")}
+        for s in index.scans()
+        if s["scan_id"] in involved
+    ]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "query": {
+            "identifiers": [{"entity_type": q.entity_type, "preview": q.preview} for q in queries],
+            "linked": linked,
+            "depth": depth,
+        },
+        "subject_keys": list(result.subject_keys),
+        "linked_identifiers": result.linked_identifiers,
+        "summary": {
+            "locations": len(locations),
+            "related_rows": len(related),
+            "related_third_party": sum(r["third_party"] for r in related),
+            "systems": len({src for src, _ in answered}),
+            "items": len(answered),
+            "incomplete": len(incomplete),
+        },
+        "categories": dict(sorted(categories.items())),
+        "systems": _systems(locations),
+        "related_rows": [_related_row(r) for r in related],
+        "items": items,
+        "incomplete": incomplete,
+        "scans": scans,
+    }
