@@ -17,7 +17,7 @@ from connectors.files import guess_format
 from connectors.formats.common import TEXT_CHUNK_LINES
 from connectors.formats.tables import unique_names
 from connectors.local import LocalConnector
-from tests.connectors.conformance import items_of, locations, problems, read_all
+from tests.connectors.conformance import items_of, locations, problems, read_all, reasons, scan_file
 from tests.connectors.samples import (
     csv_rows,
     people_table,
@@ -32,19 +32,8 @@ SECRET = "jane.doe@example.com"
 
 
 def scan(path: Path, unit_bytes: int = 1 << 20) -> list[Any]:
-    """Every result of a single-file source (enumeration problems included)."""
-    connector = LocalConnector(str(path))
-    results: list[Any] = []
-    for entry in connector.enumerate():
-        if isinstance(entry, ItemProblem):
-            results.append(entry)
-        else:
-            results += read_all(connector, connector.plan(entry, unit_bytes))
-    return results
-
-
-def reasons(results: list[Any]) -> list[tuple[str, str]]:
-    return [(p.severity, p.reason) for p in problems(results)]
+    """Every result of a single-file source (enumeration problems included), in one unit unless it is big."""
+    return scan_file(path, unit_bytes)
 
 
 def batches(results: list[Any]) -> list[TableBatch]:
