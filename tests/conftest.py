@@ -63,3 +63,11 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subproc
 def lookup_json(index: Path, *args: str) -> dict:
     proc = run_cli("lookup", "--index", str(index), "--format", "json", *args, check=True)
     return json.loads(proc.stdout)
+
+
+def scan_folder(root: Path, *args: str) -> tuple[Path, dict]:
+    """Scan ``root`` identifiers-only into a sibling ``<root>-index`` through the CLI; (index, JSON summary)."""
+    index = root.parent / (root.name + "-index")
+    proc = run_cli("scan", str(root), "--index", str(index), "--no-ner", "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    return index, json.loads(proc.stdout)

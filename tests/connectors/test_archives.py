@@ -15,7 +15,7 @@ import pytest
 from connectors.base import ItemProblem, locator_json
 from connectors.files import guess_format, is_supported_name
 from connectors.formats import archive
-from tests.conftest import lookup_json, run_cli
+from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import locations
 from tests.connectors.test_mail import reasons, scan_file
 
@@ -219,10 +219,7 @@ def archive_scan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "dump.tar.gz").write_bytes(tar_bytes({"dump/people.csv": f"email\n{PLANTED['tar']}\n".encode()}))
     nested = zip_bytes({"deep/list.txt": f"contact {PLANTED['nested']}\n".encode()})
     (root / "outer.zip").write_bytes(zip_bytes({"inner.zip": nested}))
-    index = root.parent / (root.name + "-index")
-    proc = run_cli("scan", str(root), "--index", str(index), "--no-ner")
-    assert proc.returncode == 0, proc.stderr
-    return index
+    return scan_folder(root)[0]
 
 
 @pytest.mark.parametrize(

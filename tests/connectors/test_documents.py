@@ -20,7 +20,7 @@ from connectors.files import guess_format
 from connectors.formats.office import MAX_BUFFER_BYTES, read_docx, read_xlsx, seekable_stream
 from connectors.formats.pdf import read_pdf
 from connectors.local import LocalConnector
-from tests.conftest import lookup_json, run_cli
+from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import items_of, locations, reasons, scan_file
 
 EMAIL = "jane.doe@example.com"
@@ -370,10 +370,7 @@ def document_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     (root / "locked.pdf").write_bytes(encrypted_pdf("open-sesame", "owner"))
     (root / "bad.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf body\n")
     (root / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a zip file")
-    index = root.parent / (root.name + "-index")
-    proc = run_cli("scan", str(root), "--index", str(index), "--no-ner", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
-    return index, json.loads(proc.stdout)
+    return scan_folder(root)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 from connectors.base import ItemProblem, locator_json
 from connectors.files import guess_format
 from connectors.formats.mail import nest, split_mbox
-from tests.conftest import lookup_json, run_cli
+from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import locations, reasons, scan_file
 from tests.connectors.test_documents import write_docx
 
@@ -236,10 +236,7 @@ def mail_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     root = tmp_path_factory.mktemp("mail")
     (root / "customers.eml").write_bytes(bytes(rich_message()))
     write_mbox(root / "inbox.mbox")
-    index = root.parent / (root.name + "-index")
-    proc = run_cli("scan", str(root), "--index", str(index), "--no-ner", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
-    return index, json.loads(proc.stdout)
+    return scan_folder(root)
 
 
 @pytest.mark.parametrize(

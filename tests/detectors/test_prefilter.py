@@ -28,7 +28,7 @@ from detectors.identifiers import build_identifier_detectors
 from detectors.identifiers.phone import PhoneDetector
 from detectors.prefilter import Prefilter
 from detectors.settings import DetectorSettings
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, shared_dataset
 
 pytestmark = pytest.mark.skipif(not prefilter_module.available(), reason="hyperscan is not installed here")
 
@@ -124,9 +124,7 @@ def test_every_example_phone_number_passes_the_gate() -> None:
 
 
 def test_pii_eval_sentences_find_the_same(identifier_detectors: list[Detector]) -> None:
-    path = SHARED / "datasets" / "pii-eval" / "presidio_synth_v2.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+    path = shared_dataset("pii-eval", "presidio_synth_v2.jsonl")
     texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     _same_with_and_without(identifier_detectors, texts)
 
