@@ -303,6 +303,17 @@ class Connector(ABC):
         """
         return []
 
+    def current(self, item_id: str) -> ItemRef | ItemProblem | None:
+        """The item as it is now (its live fingerprint), a problem reaching it, or None when it is gone.
+
+        Used to tell whether an item changed since it was scanned (DSAR export, erasure).  The default
+        enumerates the source; connectors override it with one cheap call (stat, HEAD, catalog query).
+        """
+        for entry in self.enumerate():
+            if entry.item_id == item_id:
+                return entry
+        return None
+
     def inferred_foreign_keys(self) -> list[ForeignKey]:
         """Undeclared relationships the data supports (:mod:`connectors.relationships`); none by default."""
         return []
