@@ -28,9 +28,11 @@ as text; JSON columns (MySQL's JSON type, MariaDB's LONGTEXT with a
 ``json_valid`` check) are split into one field per JSON path
 (``prefs.contact.email``).
 
-Fingerprints are ``"{table_rows}:{data_length}:{index_length}:{update_time}:
-{auto_increment}:{create_time}"`` from information_schema.TABLES: cheap, but
-coarse.  InnoDB's ``table_rows`` is an estimate, its ``update_time`` has
+Fingerprints are ``"{update_time}:{auto_increment}:{create_time}"`` from
+information_schema.TABLES: cheap, but coarse.  ``table_rows``, ``data_length``
+and ``index_length`` are left out: InnoDB updates them from background
+statistics, seconds after the writes that changed them, so a table nobody
+touched would look changed between two scans.  InnoDB's ``update_time`` has
 one-second resolution, is kept in memory only (NULL after a restart or when
 the table leaves the dictionary cache) and is always NULL for partitioned
 tables in MySQL; so an in-place update can go unnoticed, most plausibly
@@ -65,15 +67,21 @@ import pymysql.cursors
 
 from connectors import relationships
 from connectors.base import (
+    FETCH_BATCH,
     Connector,
+    FetchedRecord,
     ForeignKey,
     ItemProblem,
     ItemRef,
+    LocatorKey,
     ReadResult,
     SourceError,
     TableBatch,
     WorkUnit,
     key_range_units,
+    key_values,
+    locator_json,
+    matching_records,
     table_parts,
 )
 from connectors.formats.jsonpath import expand_json_columns
@@ -488,7 +496,7 @@ class MySQLConnector(Connector):
                 yield ItemProblem(item_id, "failed", reason, source=self.source)
                 continue
             size = (data or 0) + (index or 0)
-            fingerprint = f"{table_rows}:{data}:{index}:{_stamp(updated)}:{auto_inc}:{_stamp(created)}"
+            fingerprint = f"{_stamp(updated)}:{auto_inc}:{_stamp(created)}"
             mtime = updated.replace(tzinfo=dt.UTC).timestamp() if isinstance(updated, dt.datetime) else None
             yield ItemRef(self.source, item_id, "table", size, fingerprint, mtime=mtime, rows=table_rows)
 
@@ -711,6 +719,45 @@ class MySQLConnector(Connector):
             if not (usable and self._conn is not None and self._conn.open):
                 self._drop(hard=True)
             yield ItemProblem(item.item_id, "failed", reason, source=self.source, size=item.size)
+
+    def fetch(
+        self, item_id: str, locators: list[dict[str, Any]], key: LocatorKey | None = None
+    ) -> Iterator[FetchedRecord | ItemProblem]:
+        """Rows by their primary or unique key, ``FETCH_BATCH`` at a time (``WHERE (k1, k2) IN (...)``);
+        row-number locators (tables without a key) and masked key values through the default full read.
+        Values are read as :meth:`read` reads them (text, JSON split by path)."""
+        key = key or locator_json
+        wanted = {locator_json(loc): loc for loc in locators}
+        done: set[str] = set()
+        self._check_connection()
+        try:
+            table = self._table(item_id)
+            values = key_values(locators, table.key_kind, table.key) if table.key and table.key_kind else []
+            if values:
+                columns = ", ".join(_ident(k) for k in table.key)
+                row = "(" + ", ".join(["%s"] * len(table.key)) + ")"
+                for start in range(0, len(values), FETCH_BATCH):
+                    part = values[start : start + FETCH_BATCH]
+                    sql = (
+                        f"SELECT {table.select_list()} FROM {table.qualified}"
+                        f" WHERE ({columns}) IN ({', '.join([row] * len(part))})"
+                    )
+                    rows = self._query(sql, [v for value in part for v in value])
+                    if rows:
+                        for record in matching_records(self._batch(table, rows), item_id, wanted, key):
+                            done.add(locator_json(record.locator))
+                            yield record
+                done |= {locator_json({table.key_kind: dict(zip(table.key, v, strict=True))}) for v in values}
+        except (Unreadable, SourceError) as exc:
+            yield ItemProblem(item_id, "failed", str(exc), source=self.source)
+            return
+        except (pymysql.MySQLError, OSError, UnicodeDecodeError) as exc:
+            self._drop(hard=True)
+            yield ItemProblem(item_id, "failed", self._reason(exc), source=self.source)
+            return
+        rest = [loc for text, loc in wanted.items() if text not in done]
+        if rest:
+            yield from super().fetch(item_id, rest, key)
 
     def _pages(self, table: _Table, unit: WorkUnit) -> Iterator[list[tuple[Any, ...]]]:
         """Pages of rows in key order within the unit's range (keyset pagination, one statement each)."""

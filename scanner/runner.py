@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,8 @@ class Plan:
     relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: source -> relationships its data suggests (same-named *_id columns), followed or not
     inferred_relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: (source, item id) of items asked for by name that no longer exist (see ``build_plan``)
+    gone: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> int:
@@ -65,6 +68,8 @@ class ScanSummary:
     sources: list[str] = field(default_factory=list)
     items_scanned: int = 0
     items_skipped: int = 0
+    #: items rescanned by name (``only_items``) that no longer exist
+    items_gone: int = 0
     items_failed: int = 0
     units: int = 0
     bytes_scanned: int = 0
@@ -88,8 +93,12 @@ class ScanSummary:
         return self.bytes_scanned / 1e6 / self.elapsed if self.elapsed else 0.0
 
 
-def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
-    """Open every source, enumerate its items and split them into units."""
+def build_plan(config: ScanConfig, sources: list[str], only_items: dict[str, set[str]] | None = None) -> Plan:
+    """Open every source, enumerate its items and split them into units.
+
+    With ``only_items`` (source -> item ids, as the index names them) a source is not enumerated: just those
+    items are looked up (``Connector.current``), and those no longer there are listed in ``plan.gone``.
+    """
     from connectors.registry import open_source
 
     plan = Plan()
@@ -106,7 +115,7 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 follow_symlinks=config.follow_symlinks,
                 **options,
             )
-            for entry in connector.enumerate():
+            for entry in _entries(connector, only_items, plan):
                 if isinstance(entry, ItemProblem):
                     plan.problems.append(entry if entry.source else _with_source(entry, connector.source))
                     continue
@@ -126,6 +135,21 @@ def build_plan(config: ScanConfig, sources: list[str]) -> Plan:
                 plan.source_errors.append((redact_spec(spec), one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
+
+
+def _entries(
+    connector: Connector, only_items: dict[str, set[str]] | None, plan: Plan
+) -> Iterator[ItemRef | ItemProblem]:
+    """The source's items: all of them, or only the named ones (recording those that are gone)."""
+    if only_items is None:
+        yield from connector.enumerate()
+        return
+    for item_id in sorted(only_items.get(connector.source, ())):
+        entry = connector.current(item_id)
+        if entry is None:
+            plan.gone.append((connector.source, item_id))
+        else:
+            yield entry
 
 
 def _relationships(plan: Plan, connector: Connector, follow_inferred: bool) -> None:
@@ -209,6 +233,21 @@ class _Recorder:
             }
         )
 
+    def gone(self, source: str, item_id: str) -> None:
+        """An item that no longer exists: its status row makes its earlier entries dead."""
+        self.summary.items_gone += 1
+        self.writer.item_done(
+            {
+                "source": source,
+                "item": self.sanitiser(item_id),
+                "item_key": self.hasher.token("item", item_id),
+                "status": "gone",
+                "reason": "no longer in the source",
+                "settings_fingerprint": self.settings_fingerprint,
+                "occurrences": 0,
+            }
+        )
+
 
 class _ItemTracker:
     """Collects unit results per item and reports an item once all its units are in."""
@@ -231,8 +270,13 @@ def run_scan(
     config: ScanConfig,
     key: bytes,
     sources: list[str] | None = None,
+    only_items: dict[str, set[str]] | None = None,
 ) -> ScanSummary:
-    """Scan ``sources`` (default: the configured ones) into the configured index."""
+    """Scan ``sources`` (default: the configured ones) into the configured index.
+
+    ``only_items`` (source -> item ids) rescans just those items, e.g. the ones an erasure touched; an item
+    no longer in its source gets status ``gone``, so its old entries stop being live.
+    """
     sources = list(sources or config.sources)
     index = create_index(config.index, key)
     scan_id = new_scan_id()
@@ -251,7 +295,7 @@ def run_scan(
     engine = DetectionEngine(config.detectors)
     summary.detector_versions = engine.detector_versions()
     writer = IndexWriter(index, scan_id)
-    plan = build_plan(config, sources)
+    plan = build_plan(config, sources, only_items)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
     summary.relationships = plan.relationships
     summary.inferred_relationships = plan.inferred_relationships
@@ -262,6 +306,8 @@ def run_scan(
     )
     for problem in plan.problems:
         recorder.record(None, problem.item_id, problem.source, [problem], problem.size)
+    for source, item_id in plan.gone:
+        recorder.gone(source, item_id)
     tracker = _ItemTracker(plan)
     findings: Counter[str] = Counter()
     summary.units = len(plan.units)
