@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 #: Actions a plan may hold.  ``manual`` is never executed: it records a location a human must handle.
-ActionKind = Literal[
-    "delete_row", "null_columns", "redact_spans", "delete_file", "delete_object", "manual"
-]
+ActionKind = Literal["delete_row", "null_columns", "redact_spans", "delete_file", "delete_object", "manual"]
 ROW_ACTIONS = ("delete_row", "null_columns")
 FILE_ACTIONS = ("redact_spans", "delete_file", "delete_object")
 
@@ -84,9 +82,7 @@ class EraseAction:
             "action": self.action,
             "locator": self.locator,
             "columns": list(self.columns),
-            "spans": [
-                {"locator": s.locator, "field": s.field, "start": s.start, "end": s.end} for s in self.spans
-            ],
+            "spans": [{"locator": s.locator, "field": s.field, "start": s.start, "end": s.end} for s in self.spans],
             "before": self.before,
             "after": self.after,
             "reason": self.reason,
