@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -251,6 +251,64 @@ def locator_json(locator: dict[str, Any]) -> str:
     return json.dumps(locator, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class FetchedRecord:
+    """One record of an item read back at request time (a DSAR export): a text line or a table row.
+
+    ``locator`` is the wanted locator it answers, as given to :meth:`Connector.fetch`; ``text`` is
+    the line of a text record (``field`` its field, if any), ``values`` the scanned columns of a row
+    (``{column: text}``, ``None`` for NULL).  It holds personal data: it is never logged.
+    """
+
+    item_id: str
+    locator: dict[str, Any]
+    field: str | None = None
+    text: str | None = None
+    values: dict[str, Any] | None = None
+
+
+#: how :meth:`Connector.fetch` compares a record's locator with the wanted ones: locator -> comparable text
+LocatorKey = Callable[[dict[str, Any]], str]
+
+#: wanted locators a SQL connector looks up in one ``WHERE key IN (...)`` query
+FETCH_BATCH = 500
+
+
+def matching_records(
+    result: TextChunk | TableBatch, item_id: str, wanted: dict[str, dict[str, Any]], key: LocatorKey
+) -> Iterator[FetchedRecord]:
+    """The records of one read result whose ``key(locator)`` is in ``wanted`` (comparable text -> locator)."""
+    if isinstance(result, TableBatch):
+        rows: list[dict[str, Any]] | None = None
+        for i in range(result.batch.num_rows):
+            target = wanted.get(key(result.locator(i)))
+            if target is None:
+                continue
+            if rows is None:  # converted once, when the batch holds a wanted row
+                rows = result.batch.select(result.scan_columns()).to_pylist()
+            yield FetchedRecord(item_id, target, values=rows[i])
+        return
+    for i, line in enumerate(result.lines):
+        target = wanted.get(key(result.locator(i)))
+        if target is not None:
+            yield FetchedRecord(item_id, target, field=result.field, text=line)
+
+
+def key_values(locators: list[dict[str, Any]], kind: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The key values of the locators that name a row by ``kind`` over exactly ``columns`` with plain
+    values (what a SQL connector can look up with ``WHERE key IN (...)``); others are left out."""
+    out = []
+    for locator in locators:
+        value = locator.get(kind) if len(locator) == 1 else None
+        if kind == "rowid" and isinstance(value, int) and not isinstance(value, bool):
+            out.append((value,))
+        elif isinstance(value, dict) and len(value) == len(columns) and set(value) == set(columns):
+            values = tuple(value[c] for c in columns)
+            if all(v is not None and isinstance(v, (int, float, str)) for v in values):
+                out.append(values)
+    return out
+
+
 ReadResult = TextChunk | TableBatch | ItemProblem
 
 
@@ -313,6 +371,37 @@ class Connector(ABC):
             if entry.item_id == item_id:
                 return entry
         return None
+
+    def fetch(
+        self, item_id: str, locators: list[dict[str, Any]], key: LocatorKey | None = None
+    ) -> Iterator[FetchedRecord | ItemProblem]:
+        """The records of an item at ``locators`` as they are now (a DSAR export reads them back).
+
+        ``key`` turns a record's locator into the text compared with the wanted ones (default
+        :func:`locator_json`; an export passes the index's masked form).  The default reads the
+        whole item as a scan does and keeps the wanted records (text lines, table rows with their
+        scanned columns), stopping once all are found; SQL connectors look rows up by key.  A
+        wanted locator no longer there is simply not yielded; problems are yielded as values.
+        """
+        key = key or locator_json
+        wanted = {locator_json(loc): loc for loc in locators}
+        if not wanted:
+            return
+        item = self.current(item_id)
+        if not isinstance(item, ItemRef):
+            yield item or ItemProblem(item_id, "failed", "item no longer exists", source=self.source)
+            return
+        found: set[str] = set()
+        for unit in self.plan(item, 1 << 62):
+            for result in self.read(unit):
+                if isinstance(result, ItemProblem):
+                    yield result
+                    continue
+                for record in matching_records(result, item_id, wanted, key):
+                    found.add(locator_json(record.locator))
+                    yield record
+                if len(found) == len(wanted):
+                    return
 
     def inferred_foreign_keys(self) -> list[ForeignKey]:
         """Undeclared relationships the data supports (:mod:`connectors.relationships`); none by default."""

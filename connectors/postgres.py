@@ -57,15 +57,21 @@ from psycopg.adapt import Dumper, Loader
 
 from connectors import relationships
 from connectors.base import (
+    FETCH_BATCH,
     Connector,
+    FetchedRecord,
     ForeignKey,
     ItemProblem,
     ItemRef,
+    LocatorKey,
     ReadResult,
     SourceError,
     TableBatch,
     WorkUnit,
     key_range_units,
+    key_values,
+    locator_json,
+    matching_records,
     table_parts,
 )
 from connectors.formats.common import decode_lenient
@@ -582,6 +588,48 @@ class PostgresConnector(Connector):
             self._drop_if_broken()
             reason = str(exc) if isinstance(exc, LookupError) else self._error_reason(exc)
             yield ItemProblem(item.item_id, "failed", reason, source=self.source, size=item.size)
+
+    def fetch(
+        self, item_id: str, locators: list[dict[str, Any]], key: LocatorKey | None = None
+    ) -> Iterator[FetchedRecord | ItemProblem]:
+        """Rows by their primary or unique key, ``FETCH_BATCH`` at a time (``WHERE (k1, k2) IN (...)``, one
+        short read-only query each); ctid and row-number locators (and masked key values) through the
+        default full read.  Values are read as :meth:`read` reads them (text, JSON split by path)."""
+        key = key or locator_json
+        wanted = {locator_json(loc): loc for loc in locators}
+        done: set[str] = set()
+        try:
+            table = self._table(item_id)
+            values = key_values(locators, table.key_kind, table.key) if table.key else []
+            if values:
+                native = list(table.key)
+                select = [
+                    *(f"t.{_ident(c)} AS n{i}" for i, c in enumerate(native)),
+                    *(f"t.{_ident(c)}::text AS s{i}" for i, c in enumerate(table.scanned)),
+                ]
+                columns = ", ".join(f"t.{_ident(k)}" for k in table.key)
+                row = "(" + ", ".join(f"%s::{table.column(k).type.replace('%', '%%')}" for k in table.key) + ")"
+                for start in range(0, len(values), FETCH_BATCH):
+                    part = values[start : start + FETCH_BATCH]
+                    sql = (
+                        f"SELECT {', '.join(select)} FROM {table.qualified} AS t"
+                        f" WHERE ({columns}) IN ({', '.join([row] * len(part))})"
+                    )
+                    rows = self._connection().execute(sql, [v for value in part for v in value]).fetchall()
+                    if rows:
+                        batch = self._batch(table, [], native, rows, 1)
+                        for record in matching_records(batch, item_id, wanted, key):
+                            done.add(locator_json(record.locator))
+                            yield record
+                done |= {locator_json({table.key_kind: dict(zip(table.key, v, strict=True))}) for v in values}
+        except (psycopg.Error, SourceError, LookupError) as exc:
+            self._drop_if_broken()
+            reason = str(exc) if isinstance(exc, LookupError) else self._error_reason(exc)
+            yield ItemProblem(item_id, "failed", reason, source=self.source)
+            return
+        rest = [loc for text, loc in wanted.items() if text not in done]
+        if rest:
+            yield from super().fetch(item_id, rest, key)
 
     def _keyset_pages(self, table: _Table, select: str, unit: WorkUnit) -> Iterator[list[tuple[Any, ...]]]:
         """Pages in key order within the unit's range, each one short autocommit query."""

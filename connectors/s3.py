@@ -246,6 +246,27 @@ class S3Connector(FileConnector):
             raise ReadFailure(f"cannot open a client for {self.source} ({type(exc).__name__})") from None
         return S3ObjectFile(client, self.bucket, self._key(rel_path))
 
+    def current(self, item_id: str) -> ItemRef | ItemProblem | None:
+        """One listing request for the key (the same fields, so the same fingerprint, as :meth:`enumerate`),
+        or a HEAD when the source is one object."""
+        if not item_id or not selected(item_id, self.include, self.exclude) or self._in_excluded_folder(item_id):
+            return None
+        key = self.folder + item_id
+        try:
+            listed = self._client().list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1).get("Contents", ())
+            if listed and listed[0]["Key"] == key:
+                found = list(self._object(item_id, listed[0]))
+            elif self.folder != self.prefix and item_id == self.prefix.rpartition("/")[2]:
+                found = list(self._single_object())
+            else:
+                return None
+        except (ClientError, BotoCoreError, ValueError) as exc:
+            return ItemProblem(item_id, "failed", f"cannot look up object ({error_code(exc)})", source=self.source)
+        if not found:
+            return None
+        entry = found[0]
+        return self._classify(entry) if isinstance(entry, FileInfo) else entry
+
     # -- listing --------------------------------------------------------------
 
     def _walk(self) -> Iterator[FileInfo | ItemProblem]:

@@ -2,7 +2,9 @@
 
 Built from the index alone (no source is read again), so it holds masked
 previews and keyed subject keys, never a raw identifier value.  Besides the
-locations and foreign-key footprint of :func:`reports.lookup.lookup`, it says
+locations and foreign-key footprint of :func:`reports.lookup.lookup`, the
+subject's other identifiers followed (each with the hop and record that explain
+it) and the shared identifiers left for a human to decide, it says
 when each item was last scanned and which items of the index could not be
 scanned at all: an access answer must be honest about what it may be missing.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from reports.lookup import DEFAULT_DEPTH, Query, lookup
+from reports.lookup import DEFAULT_DEPTH, DEFAULT_MAX_HOPS, Query, lookup
 from scanner.index import Index
 from scanner.keys import SubjectHasher
 
@@ -30,11 +32,11 @@ def _timestamp(value: Any) -> str | None:
     return str(value)
 
 
-def _reached(via: dict[str, str] | None) -> dict[str, Any]:
-    """How a location was reached: the queried identifier itself, or one seen in the same record."""
+def _reached(via: dict[str, Any] | None) -> dict[str, Any]:
+    """How a location was reached: the queried identifier itself, or another of the subject's (and its hop)."""
     if via is None:
         return {"how": "direct"}
-    return {"how": "linked", "entity_type": via["entity_type"], "preview": via["preview"]}
+    return {"how": "linked", "entity_type": via["entity_type"], "preview": via["preview"], "hop": via["hop"]}
 
 
 def _systems(locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,10 +74,15 @@ def _related_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_report(
-    index: Index, hasher: SubjectHasher, queries: list[Query], linked: bool = True, depth: int = DEFAULT_DEPTH
+    index: Index,
+    hasher: SubjectHasher,
+    queries: list[Query],
+    linked: bool = True,
+    depth: int = DEFAULT_DEPTH,
+    max_hops: int = DEFAULT_MAX_HOPS,
 ) -> dict[str, Any]:
     """The access report as plain data (see docs/dsar.md); renderers turn it into JSON or HTML."""
-    result = lookup(index, hasher, queries, linked=linked, related=True, depth=depth)
+    result = lookup(index, hasher, queries, linked=linked, related=True, depth=depth, max_hops=max_hops)
     locations, related = result.locations, result.related or []
     current = index.current_items()
 
@@ -114,11 +121,13 @@ def build_report(
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "query": {
             "identifiers": [{"entity_type": q.entity_type, "preview": q.preview} for q in queries],
-            "linked": linked,
+            "linked": result.linked,
+            "max_hops": result.max_hops,
             "depth": depth,
         },
         "subject_keys": list(result.subject_keys),
         "linked_identifiers": result.linked_identifiers,
+        "ambiguous_identifiers": result.ambiguous_identifiers,
         "summary": {
             "locations": len(locations),
             "related_rows": len(related),
@@ -126,6 +135,8 @@ def build_report(
             "systems": len({src for src, _ in answered}),
             "items": len(answered),
             "incomplete": len(incomplete),
+            "linked_identifiers": len(result.linked_identifiers),
+            "ambiguous_identifiers": len(result.ambiguous_identifiers),
         },
         "categories": dict(sorted(categories.items())),
         "systems": _systems(locations),

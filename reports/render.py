@@ -140,6 +140,7 @@ h3 { font-size: 1em; margin-bottom: 0.3em; } table { border-collapse: collapse; 
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; } code { font-size: 0.95em; } .muted { color: #666; }
 tr.third-party td { background: #fff3cd; } .badge { font-weight: bold; color: #8a5300; }
+tr.ambiguous td { background: #f8e1e1; }
 """
 
 
@@ -157,8 +158,15 @@ def _reached_text(reached: dict[str, Any]) -> str:
     if reached["how"] == "direct":
         return "direct"
     if reached["how"] == "linked":
-        return f"linked via {reached['entity_type']} {reached['preview']}"
+        hop = reached.get("hop")
+        label = "queried identifier" if hop == 0 else f"hop {hop}" if hop else ""
+        return f"linked via {reached['entity_type']} {reached['preview']}" + (f" ({label})" if label else "")
     return "foreign key: " + " / ".join(reached["path"])
+
+
+def _record_text(where: dict[str, Any]) -> str:
+    """A record: source, item and locator."""
+    return f"{where['source']}: {where['item']}, {_locator_text(where['locator'])}"
 
 
 def render_dsar_html(report: dict[str, Any]) -> str:
@@ -175,14 +183,44 @@ def render_dsar_html(report: dict[str, Any]) -> str:
         f"(schema version {esc(report['schema_version'])}). Values are shown masked.</p>",
         "<h2>Identifiers queried</h2>",
         _html_table(["Type", "Value (masked)"], [[q["entity_type"], q["preview"]] for q in query["identifiers"]]),
-        f"<p>Linked identifiers followed: {'yes' if query['linked'] else 'no'}; "
+        f"<p>Linked identifiers followed: {'yes' if query['linked'] else 'no'}"
+        f" (up to {esc(str(query.get('max_hops', 1 if query['linked'] else 0)))} hop(s)); "
         f"foreign-key depth: {esc(str(query['depth']))}.</p>",
     ]
     if report["linked_identifiers"]:
-        parts.append("<p>Identifiers found in the same records and followed:</p>")
+        parts.append(
+            '<h3 id="linked-identifiers">Identifiers of the subject found in the same records and followed</h3>'
+        )
         parts.append(
             _html_table(
-                ["Type", "Value (masked)"], [[i["entity_type"], i["preview"]] for i in report["linked_identifiers"]]
+                ["Type", "Value (masked)", "Hop", "Found with", "In record"],
+                [
+                    [
+                        i["entity_type"],
+                        i["preview"],
+                        i.get("hop", ""),
+                        f"{i['via']['entity_type']} {i['via']['preview']}" if i.get("via") else "",
+                        _record_text(i["via"]) if i.get("via") else "",
+                    ]
+                    for i in report["linked_identifiers"]
+                ],
+            )
+        )
+    ambiguous = report.get("ambiguous_identifiers") or []
+    if ambiguous:
+        parts.append('<h3 id="ambiguous-identifiers">Shared identifiers not followed (to decide)</h3>')
+        parts.append(
+            "<p>These identifiers sit in the subject's records but also in other people's records: they were "
+            "not followed. Where they sit in the subject's own records they are listed as locations.</p>"
+        )
+        parts.append(
+            _html_table(
+                ["Type", "Value (masked)", "Other records", "Other people", "Why"],
+                [
+                    [a["entity_type"], a["preview"], a["shared_records"], a["other_subjects"], a["reason"]]
+                    for a in ambiguous
+                ],
+                ["ambiguous"] * len(ambiguous),
             )
         )
     parts += [
@@ -196,6 +234,8 @@ def render_dsar_html(report: dict[str, Any]) -> str:
                 ["Systems", summary["systems"]],
                 ["Items (files, tables)", summary["items"]],
                 ["Items that could not be scanned", summary["incomplete"]],
+                ["Other identifiers of the subject followed", summary.get("linked_identifiers", 0)],
+                ["Shared identifiers not followed", summary.get("ambiguous_identifiers", 0)],
             ],
         ),
         "<h3>Categories of personal data</h3>",

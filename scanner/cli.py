@@ -1,6 +1,7 @@
-"""The ``piiscan`` command line: scan, lookup, dsar, detect, compact.
+"""The ``piiscan`` command line: scan, lookup, dsar, erase, detect, compact.
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error.  Errors are one
+Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 (erase) an action was refused or failed
+or the subject's data is still present after erasure.  Errors are one
 line on stderr naming the location; no personal data is ever printed in them.
 """
 
@@ -20,6 +21,8 @@ from scanner.config import ConfigError, ScanConfig, load_config
 log = logging.getLogger("piiscan")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Exit code of ``erase`` when an action was refused or failed, or verification found the data still there.
+EXIT_INCOMPLETE = 3
 
 
 class UsageError(Exception):
@@ -68,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     _identifier_args(lookup)
     lookup.add_argument("--linked", action="store_true", help="also follow identifiers seen in the same records")
     lookup.add_argument(
+        "--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1; implies --linked)"
+    )
+    lookup.add_argument(
         "--related",
         action="store_true",
         help="also list database rows that reference the rows found, through foreign keys (the footprint)",
@@ -85,7 +91,48 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
     )
     dsar.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
+    dsar.add_argument("--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1)")
+    dsar.add_argument(
+        "--export",
+        action="store_true",
+        help="also write export.zip: the subject's records fetched live from the sources (Art. 20; personal data)",
+    )
+    dsar.add_argument(
+        "--no-ner", dest="ner", action="store_false", default=None, help="--export: redact without PERSON NER"
+    )
+    dsar.add_argument("--endpoint-url", help="--export: S3-compatible endpoint for s3:// sources")
     _common(dsar)
+
+    erase = sub.add_parser(
+        "erase",
+        help="erasure (Art. 17): write a plan, apply it (dry run unless --yes), verify by rescanning",
+        description="Three steps: 'erase --email E --plan plan.json' writes a reviewable plan; "
+        "'erase --apply plan.json' checks it against the sources (dry run) and with --yes executes it, then "
+        "verifies; 'erase --verify plan.json' rescans the touched items again.  Exit code 3: an action was "
+        "refused or failed, or the subject's data is still present.",
+    )
+    _identifier_args(erase)
+    steps = erase.add_mutually_exclusive_group(required=True)
+    steps.add_argument("--plan", type=Path, metavar="PLAN.json", help="write the erasure plan for the subject here")
+    steps.add_argument("--apply", type=Path, metavar="PLAN.json", help="execute a plan (dry run without --yes)")
+    steps.add_argument("--verify", type=Path, metavar="PLAN.json", help="rescan a plan's items and report")
+    erase.add_argument("--yes", action="store_true", help="with --apply: really change the sources")
+    erase.add_argument("--no-verify", dest="verify_after", action="store_false", help="with --apply --yes: skip it")
+    erase.add_argument("--request-id", help="your ticket/request id, recorded in the plan and the audit log")
+    erase.add_argument(
+        "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
+    )
+    erase.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
+    erase.add_argument("--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1)")
+    erase.add_argument(
+        "--rescan-changed", action="store_true", help="rescan items changed since the scan, then plan (else: stale)"
+    )
+    erase.add_argument("--audit-log", type=Path, help="append-only audit log (default: INDEX/audit/erasure.jsonl)")
+    erase.add_argument(
+        "--endpoint-url", help="S3-compatible endpoint for s3:// sources (default: AWS, or $AWS_ENDPOINT_URL)"
+    )
+    erase.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    _common(erase)
 
     detect = sub.add_parser("detect", help="run the detectors on text without indexing it")
     detect.add_argument("input", nargs="?", default="-", help="text file, or - for stdin")
@@ -132,6 +179,8 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         }
     if args.command == "detect":
         overrides["detectors.ner"] = args.ner
+    if args.command == "erase":
+        overrides["endpoint_url"] = args.endpoint_url
     return load_config(args.config, overrides)
 
 
@@ -184,25 +233,34 @@ def _depth(args: argparse.Namespace) -> int:
     return depth
 
 
+def _max_hops(args: argparse.Namespace) -> int:
+    """Link hops to follow: 0 unless linked (lookup: --linked or --max-hops; dsar: unless --no-linked)."""
+    from reports.lookup import DEFAULT_MAX_HOPS
+
+    hops = getattr(args, "max_hops", None)
+    if hops is not None and hops < 0:
+        raise UsageError("--max-hops must be 0 or more")
+    linked = args.linked or (args.command == "lookup" and hops is not None)
+    if not linked and hops and args.command != "lookup":
+        raise UsageError("--no-linked and --max-hops N contradict each other")
+    return (DEFAULT_MAX_HOPS if hops is None else hops) if linked else 0
+
+
 def _queries(args: argparse.Namespace, config: ScanConfig):
-    from detectors.identifiers import mask_value, normalise_value
-    from reports.lookup import Query
+    from scanner.api import queries_for
 
     wanted = [("EMAIL_ADDRESS", v) for v in args.email] + [("PHONE_NUMBER", v) for v in args.phone]
     for spec in args.value:
         entity, sep, value = spec.partition("=")
         if not sep or not entity or not value:
             raise UsageError(f"--value expects TYPE=VALUE, got '{entity}...'")
-        wanted.append((entity.strip().upper(), value))
+        wanted.append((entity, value))
     if not wanted:
         raise UsageError(f"{args.command} needs --email, --phone or --value TYPE=VALUE")
-    queries = []
-    for entity, value in wanted:
-        normalised = normalise_value(entity, value, config.detectors)
-        if normalised is None:
-            raise UsageError(f"not a valid {entity} value (phone region {config.detectors.default_region})")
-        queries.append(Query(entity, normalised, mask_value(entity, normalised, config.detectors)))
-    return queries
+    try:
+        return queries_for(wanted, config)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
@@ -217,35 +275,90 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     index.check_key(key)
     depth = _depth(args)
     related = args.related or args.depth is not None
-    result = lookup(index, SubjectHasher(key), queries, linked=args.linked, related=related, depth=depth).to_dict()
+    hops = _max_hops(args)
+    result = lookup(
+        index, SubjectHasher(key), queries, linked=hops > 0, related=related, depth=depth, max_hops=hops
+    ).to_dict()
     print(render_json(result) if args.format == "json" else render_lookup_table(result))
     return EXIT_OK
 
 
-def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.dsar import build_report
-    from reports.render import render_dsar_html, render_dsar_json
+def _workspace(config: ScanConfig):
+    from scanner.api import Workspace
     from scanner.index import open_index
-    from scanner.keys import SubjectHasher, load_key
+    from scanner.keys import load_key
+
+    key = load_key(config.key_file, create=False)
+    index = open_index(config.index)
+    index.check_key(key)
+    return Workspace(config, key, index)
+
+
+def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
+    from dataclasses import replace
 
     queries = _queries(args, config)
-    depth = _depth(args)
-    index = open_index(config.index)
-    key = load_key(config.key_file, create=False)
-    index.check_key(key)
-    report = build_report(index, SubjectHasher(key), queries, linked=args.linked, depth=depth)
-    args.out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": args.out / "report.json", "html": args.out / "report.html"}
-    paths["json"].write_text(render_dsar_json(report), encoding="utf-8")
-    paths["html"].write_text(render_dsar_html(report), encoding="utf-8")
-    print(paths["json"])
-    print(paths["html"])
-    s = report["summary"]
+    depth, hops = _depth(args), _max_hops(args)
+    if args.ner is not None:  # --export's redaction
+        config = replace(config, detectors=replace(config.detectors, ner=args.ner))
+    if args.endpoint_url:
+        config = replace(config, endpoint_url=args.endpoint_url)
+    answer = _workspace(config).access_report(
+        queries, args.out, linked=hops > 0, depth=depth, max_hops=hops, export=args.export
+    )
+    print(answer.paths["json"])
+    print(answer.paths["html"])
+    s = answer.report["summary"]
     print(
         f"{s['locations']} location(s) and {s['related_rows']} related row(s) in {s['items']} item(s)"
         f" across {s['systems']} system(s); {s['incomplete']} item(s) could not be scanned"
     )
+    export = answer.export
+    if export is not None:
+        e = export.summary
+        redacted = sum(e["redacted_third_party"].values())
+        print(export.path)
+        print(
+            f"export: {e['records']} record(s) in {e['files']} file(s); {e['missing']} no longer found;"
+            f" {len(e['changed_items'])} item(s) changed since the scan; {redacted} third-party value(s) redacted."
+            " The bundle holds the subject's personal data (mode 0600): hand it over securely."
+        )
+        for warning in export.warnings:
+            print(f"piiscan: warning: {warning}", file=sys.stderr)
+        if export.fetched_nothing:
+            print("piiscan: error: no record could be fetched for the export", file=sys.stderr)
+            return EXIT_FAILED
     return EXIT_OK
+
+
+def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.erasure import render_erase_plan, render_erase_results
+    from reports.render import render_json
+    from scanner import erasure
+
+    workspace = _workspace(config)
+    if args.plan is not None:
+        plan = workspace.plan_erasure(
+            _queries(args, config),
+            request_id=args.request_id,
+            linked=args.linked,
+            depth=_depth(args),
+            max_hops=_max_hops(args),
+            rescan_changed=args.rescan_changed,
+            path=args.plan,
+        )
+        print(render_json(plan["summary"]) if args.format == "json" else render_erase_plan(plan, args.plan))
+        return EXIT_OK
+    if args.email or args.phone or args.value:
+        raise UsageError("--apply and --verify take the subject from the plan; drop --email/--phone/--value")
+    audit_log = args.audit_log or erasure.default_audit_log(config.index)
+    if args.apply is not None:
+        outputs = workspace.apply_erasure(args.apply, yes=args.yes, verify=args.verify_after, audit_log=audit_log)
+    else:
+        outputs = workspace.verify_erasure(args.verify, audit_log=audit_log)
+    ok = outputs.pop("ok")
+    print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log))
+    return EXIT_OK if ok else EXIT_INCOMPLETE
 
 
 def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -312,10 +425,18 @@ def cmd_compact(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "lookup": cmd_lookup, "dsar": cmd_dsar, "detect": cmd_detect, "compact": cmd_compact}
+COMMANDS = {
+    "scan": cmd_scan,
+    "lookup": cmd_lookup,
+    "dsar": cmd_dsar,
+    "erase": cmd_erase,
+    "detect": cmd_detect,
+    "compact": cmd_compact,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scanner.erasure import PlanError
     from scanner.index import IndexLayoutError
     from scanner.keys import HmacKeyError
 
@@ -331,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"piiscan {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (ConfigError, HmacKeyError, IndexLayoutError, OSError) as exc:
+    except (ConfigError, HmacKeyError, IndexLayoutError, PlanError, OSError) as exc:
         print(f"piiscan: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

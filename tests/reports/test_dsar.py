@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli, shared_dataset
+from tests.conftest import REPO, run_cli, shared_dataset
 
 EMAIL = "luisg@embraer.com.br"
 TO_CUSTOMER = "Invoice.CustomerId → Customer.CustomerId"
@@ -50,7 +50,7 @@ def test_the_customer_row_is_a_direct_location(report: tuple[dict[str, Any], str
     data, _, stdout = report
     assert data["schema_version"] == "1"
     assert data["query"]["identifiers"] == [{"entity_type": "EMAIL_ADDRESS", "preview": "l****@e******.c**.br"}]
-    assert data["query"]["linked"] is True and data["query"]["depth"] == 3
+    assert data["query"]["linked"] is True and data["query"]["depth"] == 3 and data["query"]["max_hops"] == 1
     (system,) = data["systems"]
     items = {item["item"]: item["locations"] for item in system["items"]}
     direct = [loc for loc in items["Customer"] if loc["reached"] == {"how": "direct"}]
@@ -132,8 +132,8 @@ def test_the_html_page_is_self_contained_and_well_formed(report: tuple[dict[str,
 
 def test_no_linked_is_recorded_in_the_query(index: Path, tmp_path: Path) -> None:
     data, _, _ = _dsar(index, tmp_path / "nested" / "out", "--no-linked", "--depth", "1")
-    assert data["query"]["linked"] is False and data["query"]["depth"] == 1
-    assert data["linked_identifiers"] == []
+    assert data["query"]["linked"] is False and data["query"]["depth"] == 1 and data["query"]["max_hops"] == 0
+    assert data["linked_identifiers"] == [] and data["ambiguous_identifiers"] == []
     assert all(
         loc["reached"] == {"how": "direct"} for s in data["systems"] for i in s["items"] for loc in i["locations"]
     )
@@ -153,6 +153,33 @@ def test_third_party_rows_are_marked_in_the_page(index: Path, tmp_path: Path) ->
     page = (tmp_path / "report.html").read_text()
     assert page.count('class="third-party"') == third
     assert "jane@chinookcorp.com" not in page.lower()
+
+
+def _validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra: pip install -e .[test]")
+    schema = json.loads((REPO / "docs" / "dsar.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_reports_validate_against_the_json_schema(
+    report: tuple[dict[str, Any], str, str], index: Path, tmp_path: Path
+) -> None:
+    """docs/dsar.schema.json describes real reports: this one, and Jane Peacock's (linked, ambiguous, third party)."""
+    validator = _validator()
+    data, _, _ = report
+    validator.validate(data)
+    run_cli("dsar", "--index", str(index), "--email", "jane@chinookcorp.com", "--out", str(tmp_path), check=True)
+    jane = json.loads((tmp_path / "report.json").read_text())
+    assert jane["linked_identifiers"] and jane["ambiguous_identifiers"] and jane["incomplete"]
+    validator.validate(jane)
+    # the schema is not vacuous: a documented field missing or mistyped fails
+    broken = json.loads(json.dumps(jane))
+    del broken["ambiguous_identifiers"][0]["reason"]
+    assert not validator.is_valid(broken)
+    assert not validator.is_valid({**jane, "summary": {**jane["summary"], "locations": "9"}})
+    assert not validator.is_valid({k: v for k, v in jane.items() if k != "scans"})
+    assert validator.is_valid({**jane, "export": {"path": "export.zip"}})  # additive fields are allowed
 
 
 def test_dsar_without_an_identifier_is_a_usage_error(index: Path, tmp_path: Path) -> None:

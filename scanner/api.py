@@ -1,0 +1,179 @@
+"""Python API: the command line's request workflows, for a ticketing system or an orchestrator.
+
+    from scanner.api import Workspace
+
+    ws = Workspace.open(config="piiscan.toml")            # or Workspace.open(index=".piiscan")
+    subject = ws.subject(email=["luisg@embraer.com.br"])
+    answer = ws.access_report(subject, "out/TICKET-1", export=True)  # report.json, report.html, export.zip
+    plan = ws.plan_erasure(subject, request_id="TICKET-1")
+    applied = ws.apply_erasure(plan, yes=True)            # executes, then verifies by rescanning
+    assert applied["ok"]
+
+Everything returns plain dicts (the same data the CLI prints as JSON) and raises the same one-line
+exceptions the CLI reports: :class:`ValueError` for a bad identifier, :class:`~scanner.index.IndexLayoutError`,
+:class:`~scanner.keys.HmacKeyError`, :class:`~scanner.erasure.PlanError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reports.lookup import DEFAULT_DEPTH, Query
+from scanner import erasure
+from scanner.cli import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noqa: F401 - re-exported for scripts
+from scanner.config import ScanConfig, load_config
+from scanner.index import Index, open_index
+from scanner.keys import SubjectHasher, load_key
+
+if TYPE_CHECKING:
+    from reports.export import ExportResult
+
+
+def queries_for(identifiers: Iterable[tuple[str, str]], config: ScanConfig) -> list[Query]:
+    """Normalise (entity type, raw value) pairs exactly as detection does; ValueError names the bad type."""
+    from detectors.identifiers import mask_value, normalise_value
+
+    queries = []
+    for entity, value in identifiers:
+        entity = entity.strip().upper()
+        normalised = normalise_value(entity, value, config.detectors)
+        if normalised is None:
+            raise ValueError(f"not a valid {entity} value (phone region {config.detectors.default_region})")
+        queries.append(Query(entity, normalised, mask_value(entity, normalised, config.detectors)))
+    if not queries:
+        raise ValueError("a subject needs at least one identifier (email, phone or TYPE=VALUE)")
+    return queries
+
+
+@dataclass
+class AccessReport:
+    """What :meth:`Workspace.access_report` wrote: the report data, its files, and the export (if asked for)."""
+
+    report: dict[str, Any]
+    paths: dict[str, Path]
+    export: ExportResult | None = None
+
+
+@dataclass
+class Workspace:
+    """A configuration, its HMAC key and its index: what every request needs."""
+
+    config: ScanConfig
+    key: bytes
+    index: Index
+
+    @classmethod
+    def open(cls, config: str | Path | None = None, **overrides: Any) -> Workspace:
+        """Config layered default < file < ``overrides`` (``index=...``, ``endpoint_url=...``,
+        ``**{"detectors.ner": False}``)."""
+        settings = load_config(Path(config) if config else None, overrides)
+        key = load_key(settings.key_file, create=False)
+        index = open_index(settings.index)
+        index.check_key(key)
+        return cls(settings, key, index)
+
+    def subject(
+        self, email: Iterable[str] = (), phone: Iterable[str] = (), **other: str | Iterable[str]
+    ) -> list[Query]:
+        """The normalised identifiers of one person: ``subject(email=[...], phone=[...], UK_NINO="AB123456C")``."""
+        pairs = [("EMAIL_ADDRESS", v) for v in email] + [("PHONE_NUMBER", v) for v in phone]
+        for entity, values in other.items():
+            pairs += [(entity, v) for v in ([values] if isinstance(values, str) else values)]
+        return queries_for(pairs, self.config)
+
+    def lookup(
+        self, subject: list[Query], linked: bool = False, related: bool = False, depth: int = DEFAULT_DEPTH
+    ) -> dict[str, Any]:
+        from reports.lookup import lookup
+
+        hasher = SubjectHasher(self.key)
+        return lookup(self.index, hasher, subject, linked=linked, related=related, depth=depth).to_dict()
+
+    def access_report(
+        self,
+        subject: list[Query],
+        out: str | Path,
+        linked: bool = True,
+        depth: int = DEFAULT_DEPTH,
+        max_hops: int | None = None,
+        export: bool = False,
+    ) -> AccessReport:
+        """Write the Art. 15 answer into ``out``: report.json and report.html, and with ``export`` the Art. 20
+        bundle export.zip of the subject's records fetched live from the sources (personal data, mode 0600)."""
+        from reports.dsar import build_report
+        from reports.lookup import DEFAULT_MAX_HOPS
+        from reports.render import render_dsar_html, render_dsar_json
+
+        hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
+        hasher = SubjectHasher(self.key)
+        report = build_report(self.index, hasher, subject, linked=hops > 0, depth=depth, max_hops=hops)
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        bundle = None
+        if export:  # adds report["export"], so before the report is written
+            from reports.export import write_export
+
+            bundle = write_export(report, self.index, self.config, hasher, folder)
+        paths = {"json": folder / "report.json", "html": folder / "report.html"}
+        paths["json"].write_text(render_dsar_json(report), encoding="utf-8")
+        paths["html"].write_text(render_dsar_html(report), encoding="utf-8")
+        return AccessReport(report, paths, bundle)
+
+    def plan_erasure(
+        self,
+        subject: list[Query],
+        request_id: str | None = None,
+        linked: bool = True,
+        depth: int = DEFAULT_DEPTH,
+        max_hops: int | None = None,
+        rescan_changed: bool = False,
+        path: str | Path | None = None,
+    ) -> dict[str, Any]:
+        """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
+        first with ``rescan_changed``, else their actions are marked stale."""
+        from reports.lookup import DEFAULT_MAX_HOPS
+
+        hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
+        options = {"linked": hops > 0, "depth": depth, "max_hops": hops}
+        plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
+        stale = erasure.stale_items(plan)
+        if stale and rescan_changed:
+            from scanner.runner import run_scan
+
+            run_scan(self.config, self.key, sorted(stale), only_items=stale)
+            self.index = open_index(self.config.index)
+            plan = erasure.plan_erasure(
+                self.index, self.key, subject, self.config, request_id=plan["request_id"], **options
+            )
+        if path is not None:
+            erasure.write_plan(plan, Path(path))
+        return plan
+
+    def apply_erasure(
+        self, plan: dict[str, Any] | str | Path, yes: bool = False, verify: bool = True, audit_log: Path | None = None
+    ) -> dict[str, Any]:
+        """Apply a plan (dry run unless ``yes``), then verify it when it was really applied.
+
+        Returns ``{"apply": ..., "verify": ..., "ok": bool}``; ``ok`` is False when an action was refused or
+        failed or the subject's data is still present (the CLI's exit code 3).
+        """
+        plan = self._plan(plan)
+        audit = erasure.AuditLog(audit_log or erasure.default_audit_log(self.config.index))
+        applied = erasure.apply_plan(plan, self.key, self.config, yes=yes, audit=audit)
+        out: dict[str, Any] = {"apply": applied.to_dict(), "ok": applied.ok}
+        if yes and verify:
+            verified = erasure.verify_plan(plan, self.key, self.config, audit=audit)
+            out["verify"], out["ok"] = verified.to_dict(), applied.ok and verified.ok
+        return out
+
+    def verify_erasure(self, plan: dict[str, Any] | str | Path, audit_log: Path | None = None) -> dict[str, Any]:
+        plan = self._plan(plan)
+        audit = erasure.AuditLog(audit_log or erasure.default_audit_log(self.config.index))
+        verified = erasure.verify_plan(plan, self.key, self.config, audit=audit)
+        return {"verify": verified.to_dict(), "ok": verified.ok}
+
+    def _plan(self, plan: dict[str, Any] | str | Path) -> dict[str, Any]:
+        return plan if isinstance(plan, dict) else erasure.read_plan(Path(plan), self.key)

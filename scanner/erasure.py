@@ -1,0 +1,695 @@
+"""Erasure (GDPR Art. 17): plan → apply → verify, with an append-only audit log.
+
+* :func:`plan_erasure` resolves the subject in the index (identifiers, linked identifiers, foreign-key
+  footprint) and proposes one action per location: delete a row, null the subject's columns of a row that
+  other people's rows still reference or that also holds someone else's identifiers, redact the matched
+  spans of a text/CSV/JSONL file, or ``manual`` for what piiscan cannot rewrite safely.  Each action is
+  inspected through the source's :class:`~connectors.erasers.Eraser` (no writes) so the plan records the
+  keyed hash of its target's state now and after.  Rows of other subjects are listed as ``kept``.
+* :func:`apply_plan` executes the plan in order (rows of child tables before their parents), one
+  transaction or one atomic rewrite per item.  Dry run unless ``yes``.  A target whose state no longer
+  matches the plan is refused; one already in its planned end state is reported ``already_done``, so a
+  plan can be replayed or resumed after a crash.
+* :func:`verify_plan` rescans exactly the touched items into the index and reports, per action, whether the
+  subject's data is ``erased``, ``still_present`` or ``failed``.
+
+Every executed and verified action is appended to the audit log (JSON lines, fsynced) with the time,
+request and plan ids, location, action, before/after state hashes and result; no raw personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from connectors.base import SourceError, locator_json
+from connectors.erasers import ROW_ACTIONS, ActionResult, EraseAction, Eraser, Span, open_eraser
+from connectors.registry import open_source
+from reports.lookup import DEFAULT_DEPTH, Query, lookup
+from scanner.config import ScanConfig
+from scanner.index import Index, open_index
+from scanner.keys import SubjectHasher, key_id
+from scanner.sanitise import one_line
+from scanner.worker import row_key
+
+log = logging.getLogger("piiscan.erasure")
+
+PLAN_VERSION = "1"
+AUDIT_FILE = Path("audit") / "erasure.jsonl"
+
+
+class PlanError(Exception):
+    """The plan cannot be used (unreadable, another version, made with another key or index)."""
+
+
+def state_digest(key: bytes) -> Callable[[bytes], str]:
+    """Keyed hash of a row's or file's content: comparable across plan, apply and verify, useless to anyone
+    without the key (a short row's plain hash could be brute-forced back to its values)."""
+
+    def digest(data: bytes) -> str:
+        return hmac.new(key, b"piiscan erasure state v1\x1f" + data, hashlib.sha256).hexdigest()[:32]
+
+    return digest
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _source_options(config: ScanConfig) -> dict[str, Any]:
+    return {"endpoint_url": config.endpoint_url} if config.endpoint_url else {}
+
+
+def _eraser_options(config: ScanConfig) -> dict[str, Any]:
+    """What erasers get: the source options, and the scan's unit size (which tells a file eraser how the
+    scan cut a big file into parts, and so what text its line numbers refer to)."""
+    return _source_options(config) | {"unit_mb": config.unit_mb}
+
+
+# -- planning ---------------------------------------------------------------------------------------
+Row = tuple[str, str, str]  # (source, item, canonical locator JSON)
+
+
+@dataclass
+class _RowFacts:
+    """What the index says about one table row of the request."""
+
+    fields: set[str] = field(default_factory=set)
+    entity_types: set[str] = field(default_factory=set)
+    reached: str = "direct"
+    depth: int = 0
+    own: bool = True  # a location of the subject (else a related row reached through a foreign key)
+    shared: bool = False  # also holds someone else's identifier
+    foreign_path: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Finding:
+    key: str
+    entity_type: str
+    locator: str
+    field: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class _Record:
+    """One record (row, line, cell) holding the subject's data: their identifiers, the other findings in it,
+    and whether someone else's identifier is in it too."""
+
+    identifiers: dict[tuple, _Finding] = field(default_factory=dict)
+    attributes: dict[tuple, _Finding] = field(default_factory=dict)
+    shared: bool = False
+    reached: str = "linked"
+
+    def erasable(self) -> list[_Finding]:
+        """What erasure removes from the record: the subject's identifiers, and the rest of what was found
+        with them (name, address, birth date) only when nobody else's identifier shares the record -- in a
+        shared record those may be the other person's."""
+        chosen = dict(self.identifiers)
+        if not self.shared:
+            chosen.update({k: v for k, v in self.attributes.items() if k not in chosen})
+        return [chosen[k] for k in sorted(chosen, key=lambda k: (k[0] or "", k[1], k[2]))]
+
+
+def _records(index: Index, resolved: set[str], ambiguous: set[str], queried: set[str]) -> dict[Row, _Record]:
+    """The subject's records, from the index: occurrences of the resolved identifiers, and through their
+    links everything else found in the same records."""
+    records: dict[Row, _Record] = {}
+    for occ in index.occurrences_for(resolved).to_pylist():
+        record = records.setdefault((occ["source"], occ["item"], occ["locator"]), _Record())
+        finding = _Finding(
+            occ["subject_key"], occ["entity_type"], occ["locator"], occ["field"], occ["span_start"], occ["span_end"]
+        )
+        record.identifiers[(finding.field, finding.start, finding.end)] = finding
+        if occ["subject_key"] in queried:
+            record.reached = "direct"
+    for link in index.links_for(resolved).to_pylist():
+        record = records.setdefault((link["source"], link["item"], link["locator"]), _Record())
+        other = link["linked_key"]
+        if other in resolved or other in ambiguous:  # the subject's own (already listed), or nobody's alone
+            continue
+        if link["linkable"]:
+            record.shared = True
+            continue
+        finding = _Finding(
+            other,
+            link["linked_entity_type"],
+            link["locator"],
+            link["linked_field"],
+            link["linked_span_start"],
+            link["linked_span_end"],
+        )
+        record.attributes[(finding.field, finding.start, finding.end)] = finding
+    return records
+
+
+def _column_of(field_name: str) -> str:
+    """The table column a finding's field lives in (JSON columns are indexed per path: ``profile.email``)."""
+    return field_name.split(".", 1)[0]
+
+
+def plan_erasure(
+    index: Index,
+    key: bytes,
+    queries: list[Query],
+    config: ScanConfig,
+    linked: bool = True,
+    depth: int = DEFAULT_DEPTH,
+    request_id: str | None = None,
+    **lookup_options: Any,
+) -> dict[str, Any]:
+    """The erasure plan for one subject, as plain data (written as JSON by the CLI; see docs/erasure.md)."""
+    hasher = SubjectHasher(key)
+    result = lookup(index, hasher, queries, linked=linked, related=True, depth=depth, **lookup_options)
+    ambiguous = {a["subject_key"] for a in getattr(result, "ambiguous_identifiers", []) or []}
+    resolved = set(result.subject_keys) | {r["subject_key"] for r in result.linked_identifiers}
+    records = _records(index, resolved, ambiguous, set(result.subject_keys))
+    current = index.current_items()
+
+    rows: dict[Row, _RowFacts] = {}
+    file_findings: dict[tuple[str, str], list[_Finding]] = defaultdict(list)
+    erase_keys: set[str] = set(resolved)
+    for (source, item, locator), record in sorted(records.items()):
+        findings = record.erasable()
+        erase_keys |= {f.key for f in findings}
+        if current.get((source, item), {}).get("fmt") == "table":
+            facts = rows.setdefault((source, item, locator), _RowFacts(reached=record.reached, shared=record.shared))
+            facts.fields |= {_column_of(f.field) for f in findings if f.field}
+            facts.entity_types |= {f.entity_type for f in findings}
+        else:
+            file_findings[(source, item)].extend(findings)
+    kept: list[dict[str, Any]] = []
+    for rel in result.related or []:
+        row = (rel["source"], rel["item"], locator_json(rel["locator"]))
+        if rel["third_party"]:
+            kept.append(
+                {
+                    "source": rel["source"],
+                    "item": rel["item"],
+                    "locator": rel["locator"],
+                    "reason": "another person's row (it holds other people's identifiers); left untouched",
+                    "foreign_key_path": rel["via"]["path"],
+                }
+            )
+            continue
+        rows.setdefault(
+            row, _RowFacts(reached="foreign_key", depth=rel["depth"], own=False, foreign_path=rel["via"]["path"])
+        )
+
+    pinned = _referenced_from_outside(index, hasher, set(rows))
+    max_depth = max((f.depth for f in rows.values()), default=0)
+    actions: list[dict[str, Any]] = []
+    for number, (row, facts) in enumerate(sorted(rows.items(), key=lambda kv: (-kv[1].depth, kv[0])), 1):
+        source, item, locator = row
+        action = EraseAction(f"r{number:05d}", source, item, "delete_row", json.loads(locator))
+        if facts.own and (row in pinned or facts.shared):
+            why = "referenced by rows outside this request" if row in pinned else "also holds others' identifiers"
+            if facts.fields:
+                action.action, action.columns = "null_columns", tuple(sorted(facts.fields))
+                action.reason = f"{why}: clear the subject's columns instead of deleting the row"
+            else:
+                action.action, action.reason = "manual", f"{why} and the subject's columns are not known"
+        elif not facts.own and row in pinned:
+            action.action, action.reason = "manual", "referenced by rows outside this request"
+        else:
+            action.reason = "the subject's row" if facts.own else "references the subject's rows"
+        actions.append(
+            _planned(action, current, order=max_depth - facts.depth, reached=facts.reached, depth=facts.depth)
+            | {"entity_types": sorted(facts.entity_types), "foreign_key_path": facts.foreign_path}
+        )
+    for number, ((source, item), findings) in enumerate(sorted(file_findings.items()), 1):
+        action = EraseAction(
+            f"f{number:05d}",
+            source,
+            item,
+            "redact_spans",
+            spans=tuple(Span(json.loads(f.locator), f.field, f.start, f.end) for f in findings),
+            reason="replace the subject's findings with a redaction mark",
+        )
+        reached = (
+            "direct" if any(records[(source, item, f.locator)].reached == "direct" for f in findings) else "linked"
+        )
+        actions.append(
+            _planned(action, current, order=max_depth + 1, reached=reached, depth=0)
+            | {"entity_types": sorted({f.entity_type for f in findings})}
+        )
+
+    _inspect(actions, key, config)
+    _mark_stale(actions, config)
+    counts: dict[str, int] = defaultdict(int)
+    for entry in actions:
+        counts["stale" if entry["stale"] else entry["action"]] += 1
+    return {
+        "plan_version": PLAN_VERSION,
+        "plan_id": f"plan-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}",
+        "request_id": request_id or f"req-{secrets.token_hex(6)}",
+        "created_at": _now(),
+        "index": str(Path(index.root).resolve()),
+        "key_id": key_id(key),
+        "subject": {
+            "identifiers": [{"entity_type": q.entity_type, "preview": q.preview} for q in queries],
+            "subject_keys": list(result.subject_keys),
+            "linked_keys": sorted(resolved - set(result.subject_keys)),
+            "ambiguous_keys": sorted(ambiguous),
+            "verify_keys": sorted(erase_keys),
+            "linked": linked,
+            "depth": depth,
+            "max_hops": lookup_options.get("max_hops"),
+        },
+        "options": _eraser_options(config),
+        "summary": dict(sorted(counts.items())) | {"actions": len(actions), "kept": len(kept)},
+        "actions": actions,
+        "kept": kept,
+    }
+
+
+def _planned(action: EraseAction, current: dict, order: int, reached: str, depth: int) -> dict[str, Any]:
+    state = current.get((action.source, action.item), {})
+    return action.to_dict() | {
+        "order": order,
+        "depth": depth,
+        "reached": reached,
+        "scan_id": state.get("scan_id"),
+        "fingerprint": state.get("fingerprint"),
+        "stale": False,
+    }
+
+
+def _referenced_from_outside(index: Index, hasher: SubjectHasher, rows: set[Row]) -> set[Row]:
+    """Rows of the request that rows outside it reference: deleting them would break (or cascade into)
+    someone else's records."""
+    by_key = {row_key(hasher, *row): row for row in rows}
+    pinned: set[Row] = set()
+    for ref in index.references_to(by_key).to_pylist():
+        target = by_key.get(ref["target_key"])
+        if target is None or target != (ref["source"], ref["target_item"], ref["target_locator"]):
+            continue
+        if (ref["source"], ref["item"], ref["locator"]) not in rows:
+            pinned.add(target)
+    return pinned
+
+
+def _by_item(actions: Iterable[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for entry in actions:
+        groups[(entry["source"], entry["item"])].append(entry)
+    return groups
+
+
+def _inspect(actions: list[dict[str, Any]], key: bytes, config: ScanConfig) -> None:
+    """Fill each action's before/after state hashes through its source's eraser; what cannot be done
+    becomes ``manual`` with the reason."""
+    erasers: dict[str, Eraser | str] = {}
+    try:
+        for (source, item), entries in _by_item(a for a in actions if a["action"] != "manual").items():
+            eraser = erasers.get(source)
+            if eraser is None:
+                try:
+                    eraser = open_eraser(source, state_digest(key), **_eraser_options(config))
+                except (ValueError, ImportError) as exc:
+                    eraser = one_line(exc)
+                erasers[source] = eraser
+            if isinstance(eraser, str):
+                _make_manual(entries, eraser)
+                continue
+            try:
+                seen = eraser.inspect(item, [EraseAction.from_dict(e) for e in entries])
+            except SourceError as exc:
+                _make_manual(entries, f"cannot open the source to plan: {one_line(exc)}")
+                continue
+            for entry in entries:
+                inspection = seen.get(entry["action_id"])
+                if inspection is None:
+                    _make_manual([entry], "the eraser gave no state for this target")
+                elif inspection.manual_reason:
+                    _make_manual([entry], inspection.manual_reason)
+                elif inspection.before is None:
+                    entry["action"], entry["reason"] = "none", "already gone"
+                else:
+                    entry["before"], entry["after"] = inspection.before, inspection.after
+    finally:
+        for eraser in erasers.values():
+            if not isinstance(eraser, str):
+                eraser.close()
+
+
+def _make_manual(entries: list[dict[str, Any]], reason: str) -> None:
+    for entry in entries:
+        entry["action"], entry["reason"] = "manual", reason
+
+
+def _mark_stale(actions: list[dict[str, Any]], config: ScanConfig) -> None:
+    """An item whose live fingerprint differs from the scanned one changed since the scan: its actions are
+    marked stale and refused until it is rescanned and the plan made again."""
+    for (source, item), entries in _by_item(actions).items():
+        scanned = entries[0]["fingerprint"]
+        try:
+            connector = open_source(source, **_source_options(config))
+            try:
+                now = connector.current(item)
+            finally:
+                connector.close()
+        except (SourceError, ValueError, OSError) as exc:
+            log.warning("%s: %s: cannot check for changes since the scan: %s", source, item, one_line(exc))
+            continue
+        live = getattr(now, "fingerprint", None)
+        if now is not None and scanned is not None and live != scanned:
+            for entry in entries:
+                entry["stale"] = True
+                entry["stale_reason"] = "changed since the scan: rescan it (or plan with --rescan-changed)"
+
+
+def stale_items(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """source -> items the plan found changed since the scan."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for entry in plan["actions"]:
+        if entry["stale"]:
+            out[entry["source"]].add(entry["item"])
+    return dict(out)
+
+
+# -- plan files ------------------------------------------------------------------------------------------
+def write_plan(plan: dict[str, Any], path: Path) -> None:
+    """Write atomically (a plan is an instruction to change data: never half-written)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_plan(path: Path, key: bytes) -> dict[str, Any]:
+    try:
+        plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"{path}: cannot read the plan ({type(exc).__name__})") from exc
+    if not isinstance(plan, dict) or plan.get("plan_version") != PLAN_VERSION:
+        raise PlanError(f"{path}: not a piiscan erasure plan of version {PLAN_VERSION}")
+    if plan.get("key_id") != key_id(key):
+        raise PlanError(f"{path}: the plan was made with another HMAC key (key id {plan.get('key_id')})")
+    return plan
+
+
+# -- audit log -------------------------------------------------------------------------------------------
+class AuditLog:
+    """Append-only JSON lines, one per action and phase, each fsynced before the next action starts."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"time": _now(), **entry}, ensure_ascii=False, sort_keys=True) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def entries(self, plan_id: str | None = None) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                if plan_id is None or entry.get("plan_id") == plan_id:
+                    out.append(entry)
+        return out
+
+
+def default_audit_log(index_root: Path) -> Path:
+    return Path(index_root) / AUDIT_FILE
+
+
+def _audit_entry(plan: dict[str, Any], entry: dict[str, Any], phase: str, **values: Any) -> dict[str, Any]:
+    return {
+        "request_id": plan["request_id"],
+        "plan_id": plan["plan_id"],
+        "phase": phase,
+        "action_id": entry["action_id"],
+        "source": entry["source"],
+        "item": entry["item"],
+        "locator": entry["locator"],
+        "action": entry["action"],
+        **values,
+    }
+
+
+# -- applying --------------------------------------------------------------------------------------------
+@dataclass
+class ApplyReport:
+    plan_id: str
+    request_id: str
+    dry_run: bool
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.results:
+            counts[r["outcome"]] += 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def ok(self) -> bool:
+        return not any(r["outcome"] in ("refused", "failed") for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "request_id": self.request_id,
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "results": self.results,
+        }
+
+
+def _execution_groups(plan: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Actions in plan order (children's rows first), grouped per item within one order level."""
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for entry in plan["actions"]:
+        groups[(entry["order"], entry["source"], entry["item"])].append(entry)
+    return [groups[k] for k in sorted(groups)]
+
+
+def apply_plan(
+    plan: dict[str, Any], key: bytes, config: ScanConfig, yes: bool = False, audit: AuditLog | None = None
+) -> ApplyReport:
+    """Execute the plan (only with ``yes``; otherwise a dry run that checks every target and writes nothing)."""
+    audit = audit or AuditLog(default_audit_log(config.index))
+    report = ApplyReport(plan["plan_id"], plan["request_id"], dry_run=not yes)
+    digest = state_digest(key)
+    erasers: dict[str, Eraser] = {}
+    options = plan.get("options") or _eraser_options(config)
+    if yes:
+        audit.append(
+            {
+                "request_id": plan["request_id"],
+                "plan_id": plan["plan_id"],
+                "phase": "apply-start",
+                "actions": len(plan["actions"]),
+            }
+        )
+    try:
+        for group in _execution_groups(plan):
+            for result in _run_group(group, erasers, digest, options, dry_run=not yes):
+                entry = next(e for e in group if e["action_id"] == result.action_id)
+                row = {
+                    "action_id": result.action_id,
+                    "source": entry["source"],
+                    "item": entry["item"],
+                    "locator": entry["locator"],
+                    "action": entry["action"],
+                    "outcome": result.outcome,
+                    "detail": result.detail,
+                }
+                report.results.append(row)
+                if yes:
+                    audit.append(
+                        _audit_entry(
+                            plan,
+                            entry,
+                            "apply",
+                            before=result.before,
+                            after=result.after,
+                            result=result.outcome,
+                            detail=result.detail,
+                            **({"extra": result.extra} if result.extra else {}),
+                        )
+                    )
+    finally:
+        for eraser in erasers.values():
+            eraser.close()
+    if yes:
+        audit.append(
+            {
+                "request_id": plan["request_id"],
+                "plan_id": plan["plan_id"],
+                "phase": "apply-end",
+                "counts": report.counts,
+            }
+        )
+    return report
+
+
+def _run_group(
+    group: list[dict[str, Any]],
+    erasers: dict[str, Eraser],
+    digest: Callable[[bytes], str],
+    options: dict,
+    dry_run: bool,
+) -> list[ActionResult]:
+    runnable, results = [], []
+    for entry in group:
+        if entry["action"] == "manual":
+            results.append(ActionResult(entry["action_id"], "manual", detail=entry["reason"]))
+        elif entry["action"] == "none":
+            results.append(ActionResult(entry["action_id"], "already_done", detail=entry["reason"]))
+        elif entry["stale"]:
+            results.append(ActionResult(entry["action_id"], "refused", detail=entry["stale_reason"]))
+        else:
+            runnable.append(entry)
+    if not runnable:
+        return results
+    source, item = runnable[0]["source"], runnable[0]["item"]
+    try:
+        eraser = erasers.get(source)
+        if eraser is None:
+            eraser = erasers[source] = open_eraser(source, digest, **options)
+        results += eraser.execute(item, [EraseAction.from_dict(e) for e in runnable], dry_run=dry_run)
+    except (SourceError, ValueError, ImportError, OSError) as exc:
+        reason = f"{source}: {item}: {one_line(exc)}"
+        log.error("%s", reason)
+        results += [ActionResult(e["action_id"], "failed", detail=reason) for e in runnable]
+    return results
+
+
+# -- verifying -------------------------------------------------------------------------------------------
+@dataclass
+class VerifyReport:
+    plan_id: str
+    request_id: str
+    scan_id: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.results:
+            counts[r["status"]] += 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def ok(self) -> bool:
+        return all(r["status"] == "erased" for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "request_id": self.request_id,
+            "scan_id": self.scan_id,
+            "counts": self.counts,
+            "results": self.results,
+        }
+
+
+def touched_items(plan: dict[str, Any]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for entry in plan["actions"]:
+        out[entry["source"]].add(entry["item"])
+    return dict(out)
+
+
+def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: AuditLog | None = None) -> VerifyReport:
+    """Rescan the plan's items and say, per action, whether the subject's data is gone from its target."""
+    from scanner.runner import run_scan
+
+    audit = audit or AuditLog(default_audit_log(config.index))
+    items = touched_items(plan)
+    options = plan.get("options") or {}
+    scan_config = replace(config, endpoint_url=options.get("endpoint_url", config.endpoint_url), quiet=True)
+    summary = run_scan(scan_config, key, sorted(items), only_items=items)
+    index = open_index(config.index)
+    current = index.current_items()
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for occ in index.occurrences_for(plan["subject"]["verify_keys"]).to_pylist():
+        found[(occ["source"], occ["item"])].add(occ["locator"])
+    report = VerifyReport(plan["plan_id"], plan["request_id"], summary.scan_id)
+
+    exists = _row_existence(plan, key, options)
+    for entry in plan["actions"]:
+        state = current.get((entry["source"], entry["item"]), {})
+        status, detail = "erased", ""
+        if state.get("status") in ("failed", "partial", "skipped"):
+            status, detail = "failed", f"rescan {state['status']}: {state.get('reason') or ''}".strip()
+        if entry["locator"] is not None:  # a row
+            here = locator_json(entry["locator"]) in found[(entry["source"], entry["item"])]
+            still = exists.get(entry["action_id"])
+            if here or (entry["action"] == "delete_row" and still):
+                status, detail = (
+                    "still_present",
+                    "the row still exists" if not here else "the subject is found in the row",
+                )
+            elif still is None and entry["action"] == "delete_row" and status != "failed":
+                status, detail = "failed", "cannot check whether the row still exists"
+        elif found[(entry["source"], entry["item"])] and state.get("status") != "gone":
+            n = len(found[(entry["source"], entry["item"])])
+            status, detail = "still_present", f"the subject is found at {n} location(s) of the item"
+        if entry["action"] == "manual" and status == "still_present":
+            detail = f"{detail} (manual action pending)"
+        report.results.append(
+            {
+                "action_id": entry["action_id"],
+                "source": entry["source"],
+                "item": entry["item"],
+                "locator": entry["locator"],
+                "action": entry["action"],
+                "status": status,
+                "detail": detail,
+            }
+        )
+        audit.append(_audit_entry(plan, entry, "verify", scan_id=summary.scan_id, result=status, detail=detail))
+    return report
+
+
+def _row_existence(plan: dict[str, Any], key: bytes, options: dict[str, Any]) -> dict[str, bool | None]:
+    """action id -> whether its row still exists (None: could not tell), for row actions."""
+    out: dict[str, bool | None] = {}
+    row_entries = [e for e in plan["actions"] if e["locator"] is not None and e["action"] in (*ROW_ACTIONS, "manual")]
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in row_entries:
+        by_source[entry["source"]].append(entry)
+    for source, entries in by_source.items():
+        try:
+            eraser = open_eraser(source, state_digest(key), **options)
+        except (ValueError, ImportError):
+            continue
+        try:
+            for (_, item), group in _by_item(entries).items():
+                probes = [EraseAction.from_dict(e | {"action": "delete_row"}) for e in group]
+                try:
+                    seen = eraser.inspect(item, probes)
+                except SourceError:
+                    continue
+                for probe in probes:
+                    inspection = seen.get(probe.action_id)
+                    if inspection is None or inspection.manual_reason:
+                        out[probe.action_id] = None
+                    else:
+                        out[probe.action_id] = inspection.before is not None
+        finally:
+            eraser.close()
+    return out
