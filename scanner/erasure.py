@@ -624,9 +624,16 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
     summary = run_scan(scan_config, key, sorted(items), only_items=items)
     index = open_index(config.index)
     current = index.current_items()
+    # where the subject is still found: their identifiers anywhere in a touched item, and what else the plan
+    # erased (names, addresses next to them) at the planned records -- the same name elsewhere in a file may be
+    # another person's and is not this plan's to judge
+    resolved = set(plan["subject"]["subject_keys"]) | set(plan["subject"]["linked_keys"])
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    anywhere: dict[tuple[str, str], set[str]] = defaultdict(set)
     for occ in index.occurrences_for(plan["subject"]["verify_keys"]).to_pylist():
         found[(occ["source"], occ["item"])].add(occ["locator"])
+        if occ["subject_key"] in resolved:
+            anywhere[(occ["source"], occ["item"])].add(occ["locator"])
     report = VerifyReport(plan["plan_id"], plan["request_id"], summary.scan_id)
 
     exists = _row_existence(plan, key, options)
@@ -645,9 +652,11 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
                 )
             elif still is None and entry["action"] == "delete_row" and status != "failed":
                 status, detail = "failed", "cannot check whether the row still exists"
-        elif found[(entry["source"], entry["item"])] and state.get("status") != "gone":
-            n = len(found[(entry["source"], entry["item"])])
-            status, detail = "still_present", f"the subject is found at {n} location(s) of the item"
+        elif state.get("status") != "gone":
+            planned = {locator_json(span["locator"]) for span in entry["spans"]}
+            still = anywhere[(entry["source"], entry["item"])] | (found[(entry["source"], entry["item"])] & planned)
+            if still:
+                status, detail = "still_present", f"the subject is found at {len(still)} record(s) of the item"
         if entry["action"] == "manual" and status == "still_present":
             detail = f"{detail} (manual action pending)"
         report.results.append(
