@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,7 @@ from detectors.columns import (
     extract_columns,
     scan_texts,
 )
+from detectors.custom import build_custom_detectors
 from detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
 from detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from detectors.prefilter import Prefilter
@@ -51,10 +53,13 @@ class DetectionEngine:
         if detectors is None:
             from detectors.identifiers import build_identifier_detectors
 
-            detectors = build_identifier_detectors(settings)
+            detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
         self.settings = settings
         deny = build_deny_list_detectors(settings)
         self.detectors = [d for d in detectors if settings.wants(d.entity)] + deny
+        for detector in self.detectors:  # a per-entity threshold applies inside the detector too (it drops early)
+            if detector not in deny and any(e == detector.entity for e, _ in settings.thresholds):
+                detector.threshold = settings.threshold_for(detector.entity)
         self._deny = deny
         self._deny_names = [d.name for d in deny]
         #: one Hyperscan pass per batch says which texts each detector must search
@@ -74,8 +79,16 @@ class DetectionEngine:
         if not self.use_ner:
             return None
         if self._ner is None:
-            self._ner = NerDetector(self.settings)
+            self._ner = NerDetector(self._ner_settings())
         return self._ner
+
+    def _ner_settings(self) -> DetectorSettings:
+        """Settings for the NER model: a PERSON/LOCATION threshold below ner_threshold lowers its cut-off
+        (the engine then applies each entity's own threshold)."""
+        lowest = min(self.settings.threshold_for(e) for e in NER_ENTITIES)
+        if lowest >= self.settings.ner_threshold:
+            return self.settings
+        return replace(self.settings, ner_threshold=lowest)
 
     def detector_versions(self) -> dict[str, str]:
         """Detector name -> version, recorded in the index so changed detectors trigger rescans."""
@@ -101,9 +114,7 @@ class DetectionEngine:
         return matches_table(rows, field)
 
     def _keep(self, m: Match) -> bool:
-        ner_like = m.entity_type in NER_ENTITIES
-        threshold = self.settings.ner_threshold if ner_like else self.settings.score_threshold
-        return m.score >= threshold and self.settings.wants(m.entity_type)
+        return m.score >= self.settings.threshold_for(m.entity_type) and self.settings.wants(m.entity_type)
 
     def _drops(self, text: str, start: int, end: int, entity_type: str, detector: str, normalised: str) -> bool:
         """Whether a match is on the allow list or rejected by a false-positive filter (deny-list matches never are)."""
@@ -147,9 +158,14 @@ class DetectionEngine:
             return table
         ner_like = pc.is_in(table["entity_type"], pa.array(NER_ENTITIES))
         threshold = pc.if_else(ner_like, self.settings.ner_threshold, self.settings.score_threshold)
+        for entity, score in self.settings.thresholds:
+            threshold = pc.if_else(pc.equal(table["entity_type"], entity), score, threshold)
         keep = pc.greater_equal(table["score"], pc.cast(threshold, pa.float32()))
         if self.settings.entities:
             keep = pc.and_(keep, pc.is_in(table["entity_type"], pa.array(self.settings.entities)))
+        if self.settings.disabled_entities:
+            disabled = pc.is_in(table["entity_type"], pa.array(self.settings.disabled_entities, pa.string()))
+            keep = pc.and_(keep, pc.invert(disabled))
         if self.allow_list:
             allowed = pc.is_in(table["normalised"], self._allowed)
             keep = pc.and_(keep, pc.invert(allowed))

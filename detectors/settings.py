@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
+from detectors.custom import CustomRecognizer, custom_recognizers
 from detectors.filters import FILTER_NAMES
 
 
@@ -45,6 +46,16 @@ class DetectorSettings:
     #: terms always reported as an entity type where they occur as whole words (codenames, known staff
     #: names), as sorted ``(ENTITY_TYPE, (term, ...))`` pairs; a ``{"PERSON": [...]}`` mapping is accepted
     deny_list: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: table columns whose value dates a row (a retention rule's ``date = "column:NAME"``, filled from the rules):
+    #: each finding in a table row records the row's value of the first of these the table has
+    date_columns: tuple[str, ...] = ()
+    #: entity types never reported (applied after ``entities``): ``["US_DRIVER_LICENSE", "POSTAL_CODE"]``
+    disabled_entities: tuple[str, ...] = ()
+    #: per-entity minimum scores, overriding score_threshold / ner_threshold for that type, as sorted
+    #: ``(ENTITY_TYPE, score)`` pairs; a ``{"PHONE_NUMBER": 0.7}`` mapping is accepted
+    thresholds: tuple[tuple[str, float], ...] = ()
+    #: the organisation's own identifiers (``[[detectors.custom]]``), see :mod:`detectors.custom`
+    custom: tuple[CustomRecognizer, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -56,13 +67,24 @@ class DetectorSettings:
             raise ValueError(f"filters: unknown filter(s) {', '.join(unknown)}; known: {', '.join(FILTER_NAMES)}")
         object.__setattr__(self, "allow_list", _terms(self.allow_list, "allow_list"))
         object.__setattr__(self, "deny_list", _deny_list(self.deny_list))
+        object.__setattr__(self, "disabled_entities", _entity_names(self.disabled_entities, "disabled_entities"))
+        object.__setattr__(self, "thresholds", _thresholds(self.thresholds))
+        object.__setattr__(self, "custom", custom_recognizers(self.custom))
 
     def deny_terms(self) -> dict[str, tuple[str, ...]]:
         """The deny list as entity type -> terms."""
         return dict(self.deny_list)
 
     def wants(self, entity: str) -> bool:
-        return not self.entities or entity in self.entities
+        return entity not in self.disabled_entities and (not self.entities or entity in self.entities)
+
+    def threshold_for(self, entity: str) -> float:
+        """The minimum score for ``entity``: its own threshold, else ner_threshold (PERSON, LOCATION) or
+        score_threshold."""
+        for name, score in self.thresholds:
+            if name == entity:
+                return score
+        return self.ner_threshold if entity in ("PERSON", "LOCATION") else self.score_threshold
 
     def fingerprint(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=list)
@@ -113,3 +135,29 @@ def _deny_list(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise ValueError("deny_list: entity types are names like PERSON or PROJECT_CODENAME")
         merged.setdefault(entity, []).extend(_terms(terms, f"deny_list.{entity}"))
     return tuple((entity, tuple(sorted(set(terms)))) for entity, terms in sorted(merged.items()) if terms)
+
+
+def _entity_names(value: object, key: str) -> tuple[str, ...]:
+    """Entity type names, upper-cased and checked, duplicates dropped."""
+    names = tuple(n.upper() for n in _names(value, key))
+    bad = [n for n in names if not _ENTITY_NAME.fullmatch(n)]
+    if bad:
+        raise ValueError(f"{key}: entity types are names like PERSON or EMPLOYEE_ID")
+    return names
+
+
+def _thresholds(value: object) -> tuple[tuple[str, float], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(pairs, Iterable) or isinstance(pairs, str):
+        raise ValueError("thresholds: must map entity types to scores, e.g. {PHONE_NUMBER = 0.7}")
+    merged: dict[str, float] = {}
+    for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Iterable) or len(pair := tuple(pair)) != 2:
+            raise ValueError("thresholds: must map entity types to scores, e.g. {PHONE_NUMBER = 0.7}")
+        entity, score = pair
+        if not isinstance(entity, str) or not _ENTITY_NAME.fullmatch(entity := entity.strip().upper()):
+            raise ValueError("thresholds: entity types are names like PERSON or EMPLOYEE_ID")
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+            raise ValueError(f"thresholds.{entity}: must be a number from 0 to 1")
+        merged[entity] = float(score)
+    return tuple(sorted(merged.items()))

@@ -94,12 +94,18 @@ def normalise_value(entity_type: str, value: str, settings: DetectorSettings) ->
 
         return normalise_name(value) or None
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
-    return _build(cls, settings).canonical(value) if cls else None
+    if cls is None:  # the organisation's own identifiers ([[detectors.custom]])
+        from detectors.custom import canonical_custom_value
+
+        return canonical_custom_value(entity_type, value, settings)
+    return _build(cls, settings).canonical(value)
 
 
 def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) -> str:
     """The masked preview of a normalised value, as the index shows it (for echoing queries)."""
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     if cls is None:
-        return mask_middle(normalised)
+        from detectors.custom import mask_custom_value
+
+        return mask_custom_value(entity_type, normalised, settings) or mask_middle(normalised)
     return _build(cls, settings).mask(normalised)
