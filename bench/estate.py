@@ -117,6 +117,8 @@ TAGS = ("newsletter", "vip", "b2b", "churn-risk", "loyalty", "wholesale", "trade
 IPV4_NETS = ("192.0.2", "198.51.100", "203.0.113")  # documentation ranges (RFC 5737)
 AGENTS = ("Priya", "Tom", "Ngozi", "Marek", "Hannah", "Luis")
 LOG_START = date(2026, 11, 1)
+#: The example estate is frozen in time: its audit is run as of this date (examples/piiscan.toml ``as_of``).
+AUDIT_AS_OF = date(2026, 11, 29)
 MB = 1_000_000
 SQLITE_DB = "crm.sqlite"
 
@@ -213,6 +215,20 @@ class Planted:
 
 
 @dataclass
+class AuditCases:
+    """What the bundled example's audit must flag with ``examples/piiscan.toml`` as of :data:`AUDIT_AS_OF`.
+
+    ``retention`` maps an over-retained item (file path, or ``crm.sqlite`` table name) to its records kept
+    too long (lines or rows holding personal data; None: every record of the item); ``unexpected`` and
+    ``special`` list the items in an unexpected place and those named like special-category data.
+    """
+
+    retention: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
+    unexpected: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)
+
+
+@dataclass
 class GeneratedEstate:
     """What :func:`generate_estate` wrote (held in memory only, never written to disk)."""
 
@@ -223,6 +239,8 @@ class GeneratedEstate:
     files: list[str] = field(default_factory=list)  # relative paths, including crm.sqlite
     total_bytes: int = 0
     phone_reused: int = 0  # subjects sharing a phone number with another (the fictional pool ran out)
+    #: the cases planted for ``piiscan audit`` (``--examples`` only): see :meth:`_Writer.audit_cases`
+    audit: AuditCases | None = None
 
     @property
     def demo(self) -> Planted:
@@ -784,6 +802,76 @@ class _Writer:
                     if s is not None:
                         self.record(s, "files", rel, {"line": line}, fields)
 
+    # -- audit cases (the bundled example only)
+
+    def audit_cases(self) -> None:
+        """Plant what ``piiscan audit`` with examples/piiscan.toml must flag as of :data:`AUDIT_AS_OF`, next
+        to data inside its policies: a 2019 log (web logs: 30 days), CRM contacts whose last purchase is more
+        than four years old, a stray customer export under ``tmp/``, a sickness-absence file (a health hint)
+        and a recent support-chat transcript (chats: 13 months, inside the policy)."""
+        cases = self.estate.audit = AuditCases()
+        rng = self.rng
+        rel = "files/logs/app-2019-03-02.log"
+        with self.open(rel) as f:
+            for t in sorted(rng.randrange(86400) for _ in range(40)):
+                body = self.log_event(self.pick(), "login")[0] if rng.random() < 0.4 else self.noise()
+                f.write(f"2019-03-02T{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}Z {body}\n")
+        cases.retention[rel] = None
+        cases.retention["customers"] = self._last_purchase()
+        rel = "files/tmp/customers-backup.csv"
+        with self.open(rel) as f:
+            out = csv.writer(f, lineterminator="\n")
+            out.writerow(["customer_id", "name", "email", "phone"])
+            for s in sorted(rng.sample(self.others, 25), key=lambda s: s.customer_id):
+                out.writerow([s.customer_id, s.name, self.email(s), self.phone(s)])
+        cases.unexpected.append(rel)
+        rel = "files/hr/sickness_absence.csv"
+        staff = sorted((s for s in self.others if s.nino), key=lambda s: s.employee_id or "")
+        with self.open(rel) as f:
+            out = csv.writer(f, lineterminator="\n")
+            out.writerow(["employee_id", "name", "nino", "first_day", "days"])
+            for s in staff:
+                first = date(2026, 1, 5) + timedelta(days=rng.randrange(300))
+                out.writerow([s.employee_id, s.name, s.nino, first.isoformat(), rng.randrange(1, 10)])
+        cases.special.append(rel)
+        rel = "files/support/chats/2026-06-14-chat-4411.txt"
+        s = self.pick()
+        with self.open(rel) as f:
+            f.write(
+                f"[10:02] {s.first_name}: Hi, my order has not arrived\n"
+                f"[10:03] agent {rng.choice(AGENTS)}: Sorry to hear that, which e-mail is the order under?\n"
+                f"[10:03] {s.first_name}: {self.email(s)}\n"
+                f"[10:05] agent: Thanks, I will ring you back on {self.phone(s)} today\n"
+            )
+
+    def _last_purchase(self) -> list[dict[str, Any]]:
+        """Add ``customers.last_purchase`` to crm.sqlite: the last order's date, else a date in the last
+        three years; 12 customers without orders last bought more than four years before the audit date.
+        Returns the locators of those rows."""
+        rng = self.rng
+        path = self.root / SQLITE_DB
+        db = sqlite3.connect(path)
+        last = dict(db.execute("SELECT customer_id, MAX(substr(placed_at, 1, 10)) FROM orders GROUP BY customer_id"))
+        ids = [row[0] for row in db.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
+        idle = [i for i in ids if i not in last and i not in self.planted]
+        old = set(rng.sample(idle, 12))
+        dates = {}
+        for customer_id in ids:
+            if customer_id in last:
+                dates[customer_id] = last[customer_id]
+            elif customer_id in old:  # before the four-year cutoff (2022-11-29), by a clear margin
+                dates[customer_id] = (date(2019, 1, 1) + timedelta(days=rng.randrange(1300))).isoformat()
+            else:
+                dates[customer_id] = (date(2023, 12, 1) + timedelta(days=rng.randrange(1000))).isoformat()
+        db.execute("ALTER TABLE customers ADD COLUMN last_purchase TEXT")
+        db.executemany(
+            "UPDATE customers SET last_purchase = ? WHERE customer_id = ?", [(d, i) for i, d in dates.items()]
+        )
+        db.commit()
+        db.execute("VACUUM")
+        db.close()
+        return [{"primary_key": {"customer_id": i}} for i in sorted(old)]
+
 
 # ---------------------------------------------------------------- API
 
@@ -823,8 +911,13 @@ def generate_estate(
 
 
 def generate_examples(out_dir: Path, seed: int = 1) -> GeneratedEstate:
-    """The bundled ``examples/estate``: 300 subjects, about 0.5 MB (seed 1 is what is committed)."""
-    return generate_estate(out_dir, EXAMPLES_SIZE_MB, seed, subjects=EXAMPLES_SUBJECTS)
+    """The bundled ``examples/estate``: 300 subjects, about 0.5 MB (seed 1 is what is committed), plus the
+    cases its minimisation audit finds (:meth:`_Writer.audit_cases`)."""
+    estate = generate_estate(out_dir, EXAMPLES_SIZE_MB, seed, subjects=EXAMPLES_SUBJECTS)
+    # a generator of its own, so every file generate_estate writes stays byte-identical
+    _Writer(estate.root, Random(f"audit-{seed}"), estate).audit_cases()
+    estate.total_bytes = sum((estate.root / rel).stat().st_size for rel in estate.files)
+    return estate
 
 
 def iter_planted_values(estate: GeneratedEstate) -> Iterator[str]:
