@@ -318,3 +318,118 @@ def render_dsar_html(report: dict[str, Any]) -> str:
     )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+# -- scan history and diff (reports/history.py) ----------------------------------------------------------------
+def render_incremental_line(summary: dict[str, Any]) -> str:
+    """One summary line saying what an incremental scan did with each item it listed."""
+    mode = "full scan" if summary.get("full") else "incremental"
+    rescanned = summary.get("items_new", 0) + summary.get("items_changed", 0)
+    return (
+        f"  {mode}: {rescanned} item(s) rescanned ({summary.get('items_new', 0)} new, "
+        f"{summary.get('items_changed', 0)} changed), {summary.get('items_unchanged', 0)} unchanged, "
+        f"{summary.get('items_gone', 0)} gone"
+    )
+
+
+def render_scans_table(scans: list[dict[str, Any]]) -> str:
+    """``piiscan scans``: one line per scan, oldest first."""
+    rows = [
+        {
+            "scan_id": s["scan_id"],
+            "started": s["started"],
+            "finished": s["finished"],
+            "status": s["status"] + (" (full)" if s["full"] else ""),
+            **{k: s["items"][k] for k in ("new", "changed", "unchanged", "gone", "failed")},
+            "findings": s["findings"],
+        }
+        for s in scans
+    ]
+    columns = [("scan_id", "SCAN"), ("started", "STARTED"), ("finished", "FINISHED"), ("status", "STATUS")]
+    columns += [(k, k.upper()) for k in ("new", "changed", "unchanged", "gone", "failed", "findings")]
+    return render_table(rows, columns) if rows else "no scans in this index"
+
+
+def _diff_title(diff: dict[str, Any]) -> str:
+    first = diff["scan_a"]["scan_id"] if diff["scan_a"] else "(empty index)"
+    filters = ", ".join(f"{k} {v}" for k, v in diff["filters"].items() if v)
+    return f"{first} -> {diff['scan_b']['scan_id']}" + (f" ({filters})" if filters else "")
+
+
+def _diff_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": r["source"],
+            "item": r["item"],
+            "where": _locator_text(r["locator"]) if isinstance(r["locator"], dict) else (r["locator"] or ""),
+            "field": r["field"] or "",
+            "entity_type": r["entity_type"],
+            "preview": r["preview"] or "",
+        }
+        for r in rows
+    ]
+
+
+_DIFF_COLUMNS = [
+    ("source", "SOURCE"),
+    ("item", "ITEM"),
+    ("where", "WHERE"),
+    ("field", "FIELD"),
+    ("entity_type", "TYPE"),
+    ("preview", "PREVIEW"),
+]
+
+
+def render_diff_text(diff: dict[str, Any], limit: int = 100) -> str:
+    """``piiscan diff``: counts, per source and type, then the locations (at most ``limit`` each way; 0 = all)."""
+    c = diff["counts"]
+    lines = [
+        f"diff {_diff_title(diff)}",
+        f"  locations: {c['new_locations']} new, {c['removed_locations']} removed;"
+        f" subjects: {c['new_subjects']} new, {c['removed_subjects']} removed"
+        f" ({c['subjects_before']} -> {c['subjects_after']}); items changed: {c['items_changed']}",
+    ]
+    for source, entities in c["by_source_entity"].items():
+        parts = ", ".join(f"{e} +{n['new']}/-{n['removed']}" for e, n in entities.items())
+        lines.append(f"  {source}: {parts}")
+    for title, key in (("new", "new"), ("removed", "removed")):
+        rows = diff[key] if not limit else diff[key][:limit]
+        if not rows:
+            continue
+        lines += ["", f"{title} locations:", render_table(_diff_rows(rows), _DIFF_COLUMNS)]
+        if len(diff[key]) > len(rows):
+            lines.append(f"... and {len(diff[key]) - len(rows)} more (--limit 0 lists all)")
+    return "\n".join(lines)
+
+
+def _md_cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def render_diff_markdown(diff: dict[str, Any], limit: int = 100) -> str:
+    """``piiscan diff --format markdown``: for a ticket, a chat alert or a pull request."""
+    c = diff["counts"]
+    lines = [
+        f"## Personal data changes: {_md_cell(_diff_title(diff))}",
+        "",
+        f"- **{c['new_locations']}** new location(s), **{c['removed_locations']}** removed",
+        f"- **{c['new_subjects']}** new subject(s), **{c['removed_subjects']}** removed"
+        f" ({c['subjects_before']} -> {c['subjects_after']})",
+        f"- {c['items_changed']} item(s) changed",
+    ]
+    if c["by_source_entity"]:
+        lines += ["", "| Source | Entity type | New | Removed |", "|---|---|---:|---:|"]
+        for source, entities in c["by_source_entity"].items():
+            for entity, n in entities.items():
+                lines.append(f"| {_md_cell(source)} | {entity} | {n['new']} | {n['removed']} |")
+    for title, key in (("New locations", "new"), ("Removed locations", "removed")):
+        rows = diff[key] if not limit else diff[key][:limit]
+        if not rows:
+            continue
+        lines += ["", f"### {title}", "", "| " + " | ".join(h.title() for _, h in _DIFF_COLUMNS) + " |"]
+        lines.append("|" + "---|" * len(_DIFF_COLUMNS))
+        for row in _diff_rows(rows):
+            lines.append("| " + " | ".join(_md_cell(row[k]) for k, _ in _DIFF_COLUMNS) + " |")
+        if len(diff[key]) > len(rows):
+            lines += ["", f"... and {len(diff[key]) - len(rows)} more."]
+    return "\n".join(lines) + "\n"
