@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from scanner.storage import is_remote
+
 KEY_ENV = "PIISCAN_HMAC_KEY"
 KEY_FILE_ENV = "PIISCAN_KEY_FILE"
 KEY_BYTES = 32
@@ -31,8 +33,13 @@ def default_key_file() -> Path:
     return base / "piiscan" / "hmac.key"
 
 
-def load_key(key_file: Path | None = None, create: bool = True) -> bytes:
-    """Return the key from the environment or the key file, creating the file if asked."""
+def load_key(key_file: Path | str | None = None, create: bool = True, endpoint_url: str | None = None) -> bytes:
+    """Return the key from the environment or the key file, creating the file if asked.
+
+    The key file may be on object storage (``s3://bucket/secrets/hmac.key``, reached through
+    ``endpoint_url``), so that cluster workers and a laptop share it; keep that bucket apart from the
+    index's, with its own access policy: whoever holds both can test guesses against the index.
+    """
     env = os.environ.get(KEY_ENV)
     if env:
         try:
@@ -42,7 +49,9 @@ def load_key(key_file: Path | None = None, create: bool = True) -> bytes:
         if len(key) < 16:
             raise HmacKeyError(f"{KEY_ENV} is too short: at least 16 bytes (32 hex digits)")
         return key
-    path = key_file or default_key_file()
+    if key_file is not None and is_remote(key_file):
+        return _remote_key(str(key_file), create, endpoint_url)
+    path = Path(key_file) if key_file is not None else default_key_file()
     if path.exists():
         try:
             text = path.read_text().strip()
@@ -82,3 +91,38 @@ class SubjectHasher:
     def token(self, purpose: str, value: str) -> str:
         """Keyed hash of a non-identifier value (e.g. an item path holding PII)."""
         return hmac.new(self._key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _parse_key(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError as exc:
+        raise HmacKeyError(f"{where}: cannot read HMAC key (not hex)") from exc
+    if len(key) < 16:
+        raise HmacKeyError(f"{where}: HMAC key too short")
+    return key
+
+
+def _remote_key(location: str, create: bool, endpoint_url: str | None) -> bytes:
+    """A key file on object storage: read it, or create it once (a conditional PUT, so two first runs
+    cannot create two different keys)."""
+    from scanner.storage import Store, StoreError
+
+    folder, _, name = location.rstrip("/").rpartition("/")
+    if not name or folder.endswith(":/"):
+        raise HmacKeyError(f"{location}: name the key object, e.g. s3://bucket/secrets/hmac.key")
+    store = Store(folder, endpoint_url)
+    try:
+        return _parse_key(store.read_bytes(name).decode("ascii", "replace"), location)
+    except FileNotFoundError:
+        if not create:
+            raise HmacKeyError(f"{location}: no HMAC key (set {KEY_ENV} or pass --key-file)") from None
+    except StoreError as exc:
+        raise HmacKeyError(str(exc)) from None
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        if store.create_exclusive((key.hex() + "\n").encode(), name):
+            return key
+        return _parse_key(store.read_bytes(name).decode("ascii", "replace"), location)  # another process won
+    except StoreError as exc:
+        raise HmacKeyError(str(exc)) from None
