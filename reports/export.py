@@ -145,14 +145,16 @@ class Redactor:
     """Replaces other people's identifying findings in fetched records (one engine per export)."""
 
     def __init__(self, config: ScanConfig, hasher: SubjectHasher, own: set[str], engine: Any | None = None) -> None:
+        from detectors.custom import linkable_custom_entities
         from detectors.engine import DetectionEngine
         from detectors.identifiers import LINKABLE_ENTITIES
 
         self.engine = engine or DetectionEngine(config.detectors)
         self.hasher = hasher
         self.own = own
-        #: what identifies a third party (a town or a date alone does not), as for ``third_party`` rows
-        self.identifying = frozenset(LINKABLE_ENTITIES) | {"PERSON"}
+        #: what identifies a third party (a town or a date alone does not), as for ``third_party`` rows:
+        #: identifiers, custom recognizers declared linkable (an employee number), and names
+        self.identifying = frozenset(LINKABLE_ENTITIES) | linkable_custom_entities(config.detectors) | {"PERSON"}
         self.sanitiser = Sanitiser(config.detectors, self.engine.detectors)
         self.counts: dict[str, int] = {}
 

@@ -70,8 +70,8 @@ class Workspace:
         """Config layered default < file < ``overrides`` (``index=...``, ``endpoint_url=...``,
         ``**{"detectors.ner": False}``)."""
         settings = load_config(Path(config) if config else None, overrides)
-        key = load_key(settings.key_file, create=False)
-        index = open_index(settings.index)
+        key = load_key(settings.key_file, create=False, endpoint_url=settings.endpoint_url)
+        index = open_index(settings.index, settings.endpoint_url)
         index.check_key(key)
         return cls(settings, key, index)
 
@@ -144,7 +144,7 @@ class Workspace:
             from scanner.runner import run_scan
 
             run_scan(self.config, self.key, sorted(stale), only_items=stale)
-            self.index = open_index(self.config.index)
+            self.index = open_index(self.config.index, self.config.endpoint_url)
             plan = erasure.plan_erasure(
                 self.index, self.key, subject, self.config, request_id=plan["request_id"], **options
             )
@@ -153,7 +153,11 @@ class Workspace:
         return plan
 
     def apply_erasure(
-        self, plan: dict[str, Any] | str | Path, yes: bool = False, verify: bool = True, audit_log: Path | None = None
+        self,
+        plan: dict[str, Any] | str | Path,
+        yes: bool = False,
+        verify: bool = True,
+        audit_log: Path | erasure.AuditLog | None = None,
     ) -> dict[str, Any]:
         """Apply a plan (dry run unless ``yes``), then verify it when it was really applied.
 
@@ -161,7 +165,7 @@ class Workspace:
         failed or the subject's data is still present (the CLI's exit code 3).
         """
         plan = self._plan(plan)
-        audit = erasure.AuditLog(audit_log or erasure.default_audit_log(self.config.index))
+        audit = audit_log if isinstance(audit_log, erasure.AuditLog) else erasure.audit_log_for(self.config, audit_log)
         applied = erasure.apply_plan(plan, self.key, self.config, yes=yes, audit=audit)
         out: dict[str, Any] = {"apply": applied.to_dict(), "ok": applied.ok}
         if yes and verify:
@@ -169,9 +173,11 @@ class Workspace:
             out["verify"], out["ok"] = verified.to_dict(), applied.ok and verified.ok
         return out
 
-    def verify_erasure(self, plan: dict[str, Any] | str | Path, audit_log: Path | None = None) -> dict[str, Any]:
+    def verify_erasure(
+        self, plan: dict[str, Any] | str | Path, audit_log: Path | erasure.AuditLog | None = None
+    ) -> dict[str, Any]:
         plan = self._plan(plan)
-        audit = erasure.AuditLog(audit_log or erasure.default_audit_log(self.config.index))
+        audit = audit_log if isinstance(audit_log, erasure.AuditLog) else erasure.audit_log_for(self.config, audit_log)
         verified = erasure.verify_plan(plan, self.key, self.config, audit=audit)
         return {"verify": verified.to_dict(), "ok": verified.ok}
 

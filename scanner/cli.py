@@ -1,13 +1,14 @@
 """The ``piiscan`` command line: scan, lookup, dsar, erase, detect, compact.
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 (erase) an action was refused or failed
-or the subject's data is still present after erasure.  Errors are one
-line on stderr naming the location; no personal data is ever printed in them.
+or the subject's data is still present after erasure, 3 (diff --fail-on-new) new personal-data locations.
+Errors are one line on stderr naming the location; no personal data is ever printed in them.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.config import ConfigError, ScanConfig, load_config
+from scanner.config import LOG_FORMATS, ConfigError, ScanConfig, load_config
 
 log = logging.getLogger("piiscan")
 
@@ -31,13 +32,24 @@ class UsageError(Exception):
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="config file (default: ./piiscan.toml if present)")
-    parser.add_argument("--index", type=Path, help="index directory (default: ./.piiscan)")
+    parser.add_argument("--index", help="index folder or s3://bucket/prefix (default: ./.piiscan)")
     parser.add_argument(
-        "--key-file", type=Path, help="HMAC key file (default: $PIISCAN_HMAC_KEY or ~/.config/piiscan/hmac.key)"
+        "--key-file",
+        help="HMAC key file, local or s3://bucket/path (default: $PIISCAN_HMAC_KEY or ~/.config/piiscan/hmac.key)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", default=None, help="no progress bar, errors only")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="stderr log lines: text (default) or json, one object per line for log collectors",
+    )
     parser.add_argument("--region", dest="default_region", help="default region for national phone numbers (e.g. GB)")
+    parser.add_argument(
+        "--endpoint-url",
+        help="S3-compatible endpoint for s3:// sources and an s3:// index or key file (default: AWS, or "
+        "$AWS_ENDPOINT_URL)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     scan = sub.add_parser("scan", help="scan sources into the index")
-    scan.add_argument("sources", nargs="*", help="path, file://..., or sqlite:///path.db (default: config 'sources')")
+    scan.add_argument(
+        "sources",
+        nargs="*",
+        help="path or URL (file://, sqlite://, postgresql://, mysql://, s3://, smb://); default: every enabled "
+        "source of the config file",
+    )
+    scan.add_argument(
+        "--source",
+        dest="source_names",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scan the config file's [sources.NAME] (repeatable)",
+    )
     scan.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
     scan.add_argument("--unit-mb", type=float, help="split items larger than this into work units (default 4)")
     scan.add_argument("--include", action="append", help="only items whose path matches this glob (repeatable)")
@@ -62,7 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="follow undeclared relationships (same-named *_id columns contained in a key) like foreign keys",
     )
     scan.add_argument(
-        "--endpoint-url", help="S3-compatible endpoint for s3:// sources (default: AWS, or $AWS_ENDPOINT_URL)"
+        "--executor",
+        choices=["local", "dask"],
+        help="run work units in a local process pool (default) or on a Dask cluster (--scheduler, else a local one)",
+    )
+    scan.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)"
+    )
+    scan.add_argument(
+        "--full",
+        action="store_true",
+        default=None,
+        help="scan every item (default: only items new or changed since the index saw them, and failed ones)",
     )
     scan.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
     _common(scan)
@@ -100,7 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
     dsar.add_argument(
         "--no-ner", dest="ner", action="store_false", default=None, help="--export: redact without PERSON NER"
     )
-    dsar.add_argument("--endpoint-url", help="--export: S3-compatible endpoint for s3:// sources")
     _common(dsar)
 
     erase = sub.add_parser(
@@ -128,9 +163,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--rescan-changed", action="store_true", help="rescan items changed since the scan, then plan (else: stale)"
     )
     erase.add_argument("--audit-log", type=Path, help="append-only audit log (default: INDEX/audit/erasure.jsonl)")
-    erase.add_argument(
-        "--endpoint-url", help="S3-compatible endpoint for s3:// sources (default: AWS, or $AWS_ENDPOINT_URL)"
-    )
     erase.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     _common(erase)
 
@@ -141,12 +173,94 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="identifiers only")
     _common(detect)
 
+    scans = sub.add_parser("scans", help="list the scans recorded in the index, oldest first")
+    scans.add_argument("--format", choices=["table", "json"], default="table")
+    _common(scans)
+
+    diff = sub.add_parser(
+        "diff",
+        help="personal-data locations new and removed between two scans (default: the last two completed)",
+        description="Compares the live index as it was after SCAN_A with it after SCAN_B (ids or unique prefixes "
+        "from 'piiscan scans'; default: the last two completed scans; one id: that scan and the last one).  "
+        "Exit code 3 with --fail-on-new when there are new locations.",
+    )
+    diff.add_argument("scan_a", nargs="?", metavar="SCAN_A", help="the earlier scan")
+    diff.add_argument("scan_b", nargs="?", metavar="SCAN_B", help="the later scan (default: the last completed)")
+    diff.add_argument("--source", help="only this source (exact, or a prefix such as s3://logs)")
+    diff.add_argument("--entity", help="only this entity type, e.g. EMAIL_ADDRESS")
+    diff.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    diff.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="text/markdown: locations listed each way (0 = all)"
+    )
+    diff.add_argument("--fail-on-new", action="store_true", help="exit 3 when there are new locations (for cron)")
+    _common(diff)
+
+    config_cmd = sub.add_parser("config", help="the configuration in effect (defaults < piiscan.toml < options)")
+    config_actions = config_cmd.add_subparsers(dest="config_action", required=True)
+    show = config_actions.add_parser(
+        "show",
+        help="print the effective configuration (loads back as a config file; secrets appear only as "
+        "the names of the environment variables holding them)",
+    )
+    show.add_argument("--format", choices=["toml", "json"], default="toml")
+    _common(show)
+
+    audit = sub.add_parser(
+        "audit",
+        help="data-minimisation audit: inventory, retention, unexpected places, duplication, special categories",
+        description="Writes audit.html, audit.json and CSV inventories into --out from the index alone.  Exit "
+        "code 3 when a --fail-on threshold holds (metrics: docs/audit.md), 0 otherwise.",
+    )
+    audit.add_argument("--out", type=Path, required=True, help="folder for audit.html, audit.json and the CSVs")
+    audit.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="judge ages as of this date, YYYY-MM-DD (default: [audit] as_of, else today UTC)",
+    )
+    audit.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="exit 3 when METRIC OP N holds, e.g. retention-violations>0 (repeatable; replaces [audit] fail_on)",
+    )
+    audit.add_argument("--format", choices=["text", "json"], default="text", help="terminal summary format")
+    _common(audit)
+
     compact = sub.add_parser("compact", help="merge index segments and drop superseded entries")
     _common(compact)
     return parser
 
 
-def _setup_logging(args: argparse.Namespace) -> None:
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per record, for log collectors: time (UTC, ISO 8601), level, logger, message and the
+    record's extra fields (``source``, ``item`` ...).  Messages are sanitised where they are logged."""
+
+    #: attributes every LogRecord has; anything else was passed as ``extra=``
+    STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not record.exc_text:  # also what multiprocessing-logging sends on
+            record.exc_text = self.formatException(record.exc_info)
+        created = dt.datetime.fromtimestamp(record.created, dt.UTC)
+        entry: dict[str, Any] = {
+            "time": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in self.STANDARD and not key.startswith("_") and key not in entry:
+                entry[key] = value
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.processName != "MainProcess":
+            entry["process"] = record.processName
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def _setup_logging(args: argparse.Namespace, log_format: str | None = None) -> None:
+    """Log level from -q/-v; format from --log-format, else ``log_format`` (the config's), else text."""
     level = logging.WARNING
     if args.quiet:
         level = logging.ERROR
@@ -155,6 +269,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
     elif args.verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="piiscan: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    if (getattr(args, "log_format", None) or log_format) == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
     for noisy in ("presidio-analyzer", "presidio_analyzer"):
         logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
 
@@ -164,7 +281,9 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         "index": args.index,
         "key_file": args.key_file,
         "quiet": args.quiet,
+        "log_format": args.log_format,
         "detectors.default_region": args.default_region,
+        "endpoint_url": args.endpoint_url,
     }
     if args.command == "scan":
         overrides |= {
@@ -174,28 +293,31 @@ def _config(args: argparse.Namespace) -> ScanConfig:
             "exclude": args.exclude,
             "follow_symlinks": args.follow_symlinks,
             "infer_relationships": getattr(args, "infer_relationships", None),
-            "endpoint_url": getattr(args, "endpoint_url", None),
+            "executor": args.executor or ("dask" if args.scheduler else None),
+            "scheduler": args.scheduler,
             "detectors.ner": args.ner,
+            "full": args.full,
         }
     if args.command == "detect":
         overrides["detectors.ner"] = args.ner
-    if args.command == "erase":
-        overrides["endpoint_url"] = args.endpoint_url
     return load_config(args.config, overrides)
 
 
 def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     import multiprocessing_logging
 
-    from reports.render import render_json, render_scan_summary
+    from reports.render import render_incremental_line, render_json, render_scan_summary
     from scanner.keys import load_key
     from scanner.runner import run_scan, summary_dict
     from scanner.worker import WorkerSetupError
 
-    sources = args.sources or list(config.sources)
+    try:
+        sources = config.scan_targets(args.sources, args.source_names)
+    except ValueError as exc:
+        raise UsageError(f"--source: {exc}") from exc
     if not sources:
-        raise UsageError("no sources: give paths/URLs or set 'sources' in the config file")
-    key = load_key(config.key_file)
+        raise UsageError("no sources: give paths/URLs, or configure [sources.NAME] or scan.sources in piiscan.toml")
+    key = load_key(config.key_file, endpoint_url=config.endpoint_url)
     multiprocessing_logging.install_mp_handler()
     try:
         summary = run_scan(config, key, sources)
@@ -208,7 +330,8 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
                 handler.close()
         multiprocessing_logging.uninstall_mp_handler()
     data = summary_dict(summary)
-    print(render_json(data) if args.format == "json" else render_scan_summary(data))
+    text = f"{render_scan_summary(data)}\n{render_incremental_line(data)}"
+    print(render_json(data) if args.format == "json" else text)
     if summary.status == "interrupted":
         return 130
     if summary.source_errors or (summary.items_scanned == 0 and summary.items_failed):
@@ -266,12 +389,11 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     from reports.lookup import lookup
     from reports.render import render_json, render_lookup_table
-    from scanner.index import open_index
     from scanner.keys import SubjectHasher, load_key
 
     queries = _queries(args, config)
-    index = open_index(config.index)
-    key = load_key(config.key_file, create=False)
+    index = _open_index(config)
+    key = load_key(config.key_file, create=False, endpoint_url=config.endpoint_url)
     index.check_key(key)
     depth = _depth(args)
     related = args.related or args.depth is not None
@@ -283,13 +405,19 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
+def _open_index(config: ScanConfig):
+    """The configured index: a folder, or ``s3://bucket/prefix`` reached through ``endpoint_url``."""
+    from scanner.index import open_index
+
+    return open_index(config.index, config.endpoint_url)
+
+
 def _workspace(config: ScanConfig):
     from scanner.api import Workspace
-    from scanner.index import open_index
     from scanner.keys import load_key
 
-    key = load_key(config.key_file, create=False)
-    index = open_index(config.index)
+    key = load_key(config.key_file, create=False, endpoint_url=config.endpoint_url)
+    index = _open_index(config)
     index.check_key(key)
     return Workspace(config, key, index)
 
@@ -301,8 +429,6 @@ def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
     depth, hops = _depth(args), _max_hops(args)
     if args.ner is not None:  # --export's redaction
         config = replace(config, detectors=replace(config.detectors, ner=args.ner))
-    if args.endpoint_url:
-        config = replace(config, endpoint_url=args.endpoint_url)
     answer = _workspace(config).access_report(
         queries, args.out, linked=hops > 0, depth=depth, max_hops=hops, export=args.export
     )
@@ -351,7 +477,7 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
         return EXIT_OK
     if args.email or args.phone or args.value:
         raise UsageError("--apply and --verify take the subject from the plan; drop --email/--phone/--value")
-    audit_log = args.audit_log or erasure.default_audit_log(config.index)
+    audit_log = erasure.audit_log_for(config, args.audit_log)
     if args.apply is not None:
         outputs = workspace.apply_erasure(args.apply, yes=args.yes, verify=args.verify_after, audit_log=audit_log)
     else:
@@ -418,10 +544,76 @@ def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def cmd_compact(args: argparse.Namespace, config: ScanConfig) -> int:
-    from scanner.index import compact, open_index
+    from scanner.index import compact
 
-    stats = compact(open_index(config.index))
+    stats = compact(_open_index(config))
     print(f"compacted {config.index}: kept {stats['kept']} occurrences, dropped {stats['dropped']} superseded")
+    return EXIT_OK
+
+
+#: Exit code of ``audit`` when a ``--fail-on`` threshold holds.
+EXIT_AUDIT_FAILED = 3
+
+
+def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.audit import build_audit, parse_fail_on
+    from reports.audit_render import render_audit_json, render_audit_text, write_audit
+    from scanner.retention import RetentionError, parse_as_of
+
+    try:
+        as_of = parse_as_of(args.as_of) if args.as_of else None
+    except RetentionError as exc:
+        raise UsageError(f"--as-of: {exc}") from exc
+    for expression in args.fail_on:
+        try:
+            parse_fail_on(expression)
+        except ValueError as exc:
+            raise UsageError(f"--fail-on: {exc}") from exc
+    audit = build_audit(_open_index(config), config.retention, config.audit, as_of, args.fail_on)
+    write_audit(audit, args.out)
+    print(render_audit_json(audit) if args.format == "json" else render_audit_text(audit, args.out))
+    return EXIT_AUDIT_FAILED if audit["failed"] else EXIT_OK
+
+
+def cmd_scans(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.history import list_scans
+    from reports.render import render_json, render_scans_table
+
+    scans = list_scans(_open_index(config))
+    print(render_json(scans) if args.format == "json" else render_scans_table(scans))
+    return EXIT_OK
+
+
+#: Exit code of ``diff --fail-on-new`` when personal data appeared in new locations.
+EXIT_NEW_LOCATIONS = 3
+
+
+def cmd_diff(args: argparse.Namespace, config: ScanConfig) -> int:
+    from reports.history import HistoryError, diff_scans, has_new_locations
+    from reports.render import render_diff_markdown, render_diff_text, render_json
+
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    try:
+        diff = diff_scans(_open_index(config), args.scan_a, args.scan_b, source=args.source, entity=args.entity)
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        print(render_json(diff))
+    elif args.format == "markdown":
+        print(render_diff_markdown(diff, args.limit), end="")
+    else:
+        print(render_diff_text(diff, args.limit))
+    return EXIT_NEW_LOCATIONS if args.fail_on_new and has_new_locations(diff) else EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace, config: ScanConfig) -> int:
+    from scanner.config import effective_config, render_config_json, render_config_toml
+
+    data = effective_config(config)
+    print(render_config_json(data) if args.format == "json" else render_config_toml(data), end="")
+    if args.format == "json":
+        print()
     return EXIT_OK
 
 
@@ -432,6 +624,10 @@ COMMANDS = {
     "erase": cmd_erase,
     "detect": cmd_detect,
     "compact": cmd_compact,
+    "audit": cmd_audit,
+    "config": cmd_config,
+    "scans": cmd_scans,
+    "diff": cmd_diff,
 }
 
 
@@ -445,6 +641,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args)
     try:
         config = _config(args)
+        if config.log_format != "text" and not args.log_format:  # scan.log_format in the config file
+            _setup_logging(args, config.log_format)
         return COMMANDS[args.command](args, config)
     except BrokenPipeError:  # output piped into head/less that closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

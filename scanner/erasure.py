@@ -40,6 +40,7 @@ from scanner.config import ScanConfig
 from scanner.index import Index, open_index
 from scanner.keys import SubjectHasher, key_id
 from scanner.sanitise import one_line
+from scanner.storage import Store, is_remote
 from scanner.worker import row_key
 
 log = logging.getLogger("piiscan.erasure")
@@ -256,7 +257,7 @@ def plan_erasure(
         "plan_id": f"plan-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}",
         "request_id": request_id or f"req-{secrets.token_hex(6)}",
         "created_at": _now(),
-        "index": str(Path(index.root).resolve()),
+        "index": index.location,
         "key_id": key_id(key),
         "subject": {
             "identifiers": [{"entity_type": q.entity_type, "preview": q.preview} for q in queries],
@@ -403,14 +404,35 @@ def read_plan(path: Path, key: bytes) -> dict[str, Any]:
 
 # -- audit log -------------------------------------------------------------------------------------------
 class AuditLog:
-    """Append-only JSON lines, one per action and phase, each fsynced before the next action starts."""
+    """Append-only JSON lines, one per action and phase, each fsynced before the next action starts.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    With an index on object storage (which cannot append), the default log is one immutable object per
+    entry under ``INDEX/audit/erasure/``, named so that listing them gives the order they were written in.
+    """
+
+    def __init__(self, path: Path | None = None, store: Store | None = None) -> None:
+        if (path is None) == (store is None):
+            raise ValueError("an audit log is a local file or a store folder")
+        self.path = Path(path) if path is not None else None
+        self.store = store
+        self._seq = 0
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path is not None else self.store.location  # type: ignore[union-attr]
+
+    def __str__(self) -> str:
+        return self.location
 
     def append(self, entry: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"time": _now(), **entry}, ensure_ascii=False, sort_keys=True) + "\n"
+        if self.store is not None:
+            self._seq += 1
+            name = f"{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{os.getpid()}-{self._seq:06d}.json"
+            self.store.write_bytes(line.encode("utf-8"), name)
+            return
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line.encode("utf-8"))
@@ -419,10 +441,14 @@ class AuditLog:
             os.close(fd)
 
     def entries(self, plan_id: str | None = None) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
+        if self.store is not None:
+            lines = [self.store.read_bytes(self.store.relative(p)).decode("utf-8") for p in self.store.files()]
+        elif self.path is not None and self.path.exists():
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        else:
+            lines = []
         out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for line in lines:
             if line.strip():
                 entry = json.loads(line)
                 if plan_id is None or entry.get("plan_id") == plan_id:
@@ -430,8 +456,14 @@ class AuditLog:
         return out
 
 
-def default_audit_log(index_root: Path) -> Path:
-    return Path(index_root) / AUDIT_FILE
+def audit_log_for(config: ScanConfig, path: Path | None = None) -> AuditLog:
+    """``path`` if given, else the index's own log: ``INDEX/audit/erasure.jsonl``, or per-entry objects under
+    ``INDEX/audit/erasure/`` for an index on object storage."""
+    if path is not None:
+        return AuditLog(Path(path))
+    if is_remote(config.index):
+        return AuditLog(store=Store(f"{str(config.index).rstrip('/')}/audit/erasure", config.endpoint_url))
+    return AuditLog(Path(config.index) / AUDIT_FILE)
 
 
 def _audit_entry(plan: dict[str, Any], entry: dict[str, Any], phase: str, **values: Any) -> dict[str, Any]:
@@ -489,7 +521,7 @@ def apply_plan(
     plan: dict[str, Any], key: bytes, config: ScanConfig, yes: bool = False, audit: AuditLog | None = None
 ) -> ApplyReport:
     """Execute the plan (only with ``yes``; otherwise a dry run that checks every target and writes nothing)."""
-    audit = audit or AuditLog(default_audit_log(config.index))
+    audit = audit or audit_log_for(config)
     report = ApplyReport(plan["plan_id"], plan["request_id"], dry_run=not yes)
     digest = state_digest(key)
     erasers: dict[str, Eraser] = {}
@@ -617,12 +649,12 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
     """Rescan the plan's items and say, per action, whether the subject's data is gone from its target."""
     from scanner.runner import run_scan
 
-    audit = audit or AuditLog(default_audit_log(config.index))
+    audit = audit or audit_log_for(config)
     items = touched_items(plan)
     options = plan.get("options") or {}
     scan_config = replace(config, endpoint_url=options.get("endpoint_url", config.endpoint_url), quiet=True)
     summary = run_scan(scan_config, key, sorted(items), only_items=items)
-    index = open_index(config.index)
+    index = open_index(config.index, config.endpoint_url)
     current = index.current_items()
     # where the subject is still found: their identifiers anywhere in a touched item, and what else the plan
     # erased (names, addresses next to them) at the planned records -- the same name elsewhere in a file may be

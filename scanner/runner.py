@@ -9,23 +9,27 @@ units (so results never pile up in memory), and is the only index writer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
+from connectors.globs import selected
 from connectors.registry import redact_spec
 from scanner import __version__
 from scanner.config import ScanConfig
-from scanner.index import IndexWriter, create_index, new_scan_id
+from scanner.dask_executor import dask_results
+from scanner.index import Index, IndexWriter, acquire_lock, create_index, new_scan_id
 from scanner.keys import SubjectHasher
 from scanner.sanitise import Sanitiser, one_line
 from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
@@ -34,6 +38,10 @@ log = logging.getLogger("piiscan.scan")
 
 #: a unit in flight when this many worker pools died is reported failed, not retried
 MAX_UNIT_DEATHS = 2
+#: finished items are written to the index every CHECKPOINT_SECONDS, or every CHECKPOINT_SHARE of the time
+#: run so far if longer (a long scan does not litter the index with tiny files), so a rerun after a kill skips them
+CHECKPOINT_SECONDS = 5.0
+CHECKPOINT_SHARE = 0.1
 
 
 @dataclass
@@ -51,6 +59,12 @@ class Plan:
     inferred_relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: (source, item id) of items asked for by name that no longer exist (see ``build_plan``)
     gone: list[tuple[str, str]] = field(default_factory=list)
+    #: items enumerated but not scanned: unchanged since the index's current row for them (incremental scan)
+    unchanged: list[ItemRef] = field(default_factory=list)
+    #: source -> its (include, exclude) globs, for the sources whose enumeration ran to the end
+    complete_sources: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    #: folder source -> (its root path, relative paths of the SQLite databases found in it)
+    folder_databases: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
 
     @property
     def total_bytes(self) -> int:
@@ -68,8 +82,16 @@ class ScanSummary:
     sources: list[str] = field(default_factory=list)
     items_scanned: int = 0
     items_skipped: int = 0
-    #: items rescanned by name (``only_items``) that no longer exist
+    #: items no longer in their source (enumerated completely, or rescanned by name): status ``gone``
     items_gone: int = 0
+    #: incremental scan: items skipped as unchanged (their status row is not rewritten), new, changed
+    items_unchanged: int = 0
+    items_new: int = 0
+    items_changed: int = 0
+    #: every item scanned whatever the index holds (``--full``, ``scan.full``, or items named by ``only_items``)
+    full: bool = False
+    #: hash of the effective configuration (sources redacted, no secrets): tells which scans are comparable
+    config_hash: str = ""
     items_failed: int = 0
     units: int = 0
     bytes_scanned: int = 0
@@ -93,11 +115,17 @@ class ScanSummary:
         return self.bytes_scanned / 1e6 / self.elapsed if self.elapsed else 0.0
 
 
-def build_plan(config: ScanConfig, sources: list[str], only_items: dict[str, set[str]] | None = None) -> Plan:
+def build_plan(
+    config: ScanConfig,
+    sources: list[str],
+    only_items: dict[str, set[str]] | None = None,
+    unchanged: Callable[[ItemRef], bool] | None = None,
+) -> Plan:
     """Open every source, enumerate its items and split them into units.
 
     With ``only_items`` (source -> item ids, as the index names them) a source is not enumerated: just those
     items are looked up (``Connector.current``), and those no longer there are listed in ``plan.gone``.
+    Items for which ``unchanged`` says so are listed in ``plan.unchanged`` and get no units (never read).
     """
     from connectors.registry import open_source
 
@@ -107,24 +135,26 @@ def build_plan(config: ScanConfig, sources: list[str], only_items: dict[str, set
     while pending:
         spec, parent, parent_item = pending.pop(0)
         try:
-            options: dict[str, Any] = {"endpoint_url": config.endpoint_url} if config.endpoint_url else {}
-            connector = open_source(
-                spec,
-                include=list(config.include),
-                exclude=list(config.exclude),
-                follow_symlinks=config.follow_symlinks,
-                **options,
-            )
+            connector = open_source(spec, **config.source_options(spec))  # scan-wide + its [sources.NAME] options
             for entry in _entries(connector, only_items, plan):
                 if isinstance(entry, ItemProblem):
                     plan.problems.append(entry if entry.source else _with_source(entry, connector.source))
                     continue
                 if entry.fmt == "sqlite":  # a database file inside a folder: scan it as its own source
                     path = os.path.join(connector.root_path, entry.item_id)
+                    plan.folder_databases.setdefault(connector.source, (connector.root_path, set()))[1].add(
+                        entry.item_id
+                    )
                     pending.append((f"sqlite:///{path}", connector.source, entry.item_id))
                     continue
                 plan.items[(entry.source, entry.item_id)] = entry
+                if unchanged is not None and unchanged(entry):
+                    plan.unchanged.append(entry)
+                    continue
                 plan.units.extend(connector.plan(entry, config.unit_bytes))
+            if only_items is None:
+                globs = (tuple(connector.options.get("include") or ()), tuple(connector.options.get("exclude") or ()))
+                plan.complete_sources[connector.source] = globs
             plan.connectors[connector.source] = connector
             _relationships(plan, connector, config.infer_relationships)
         except (SourceError, ValueError, OSError) as exc:
@@ -194,6 +224,7 @@ class _Recorder:
         problems: list[ItemProblem],
         size: int,
         occurrences: int = 0,
+        records: int | None = None,
     ) -> None:
         failed = [p for p in problems if p.severity == "failed"]
         skipped = [p for p in problems if p.severity == "skipped"]
@@ -230,17 +261,23 @@ class _Recorder:
                 "settings_fingerprint": self.settings_fingerprint,
                 "occurrences": occurrences,
                 "notes": note_text,
+                "mtime": dt.datetime.fromtimestamp(item.mtime, dt.UTC) if item and item.mtime is not None else None,
+                "records": records,
             }
         )
 
     def gone(self, source: str, item_id: str) -> None:
         """An item that no longer exists: its status row makes its earlier entries dead."""
+        self.gone_label(source, self.sanitiser(item_id), self.hasher.token("item", item_id))
+
+    def gone_label(self, source: str, label: str, item_key: str) -> None:
+        """``gone`` for an item known only from the index (its masked label and keyed hash)."""
         self.summary.items_gone += 1
         self.writer.item_done(
             {
                 "source": source,
-                "item": self.sanitiser(item_id),
-                "item_key": self.hasher.token("item", item_id),
+                "item": label,
+                "item_key": item_key,
                 "status": "gone",
                 "reason": "no longer in the source",
                 "settings_fingerprint": self.settings_fingerprint,
@@ -257,12 +294,14 @@ class _ItemTracker:
         self.done: Counter[tuple[str, str]] = Counter()
         self.problems: dict[tuple[str, str], list[ItemProblem]] = defaultdict(list)
         self.occurrences: Counter[tuple[str, str]] = Counter()
+        self.records: Counter[tuple[str, str]] = Counter()
 
     def add(self, result: UnitResult) -> bool:
         key = (result.source, result.item_id)
         self.done[key] += 1
         self.problems[key].extend(result.problems)
         self.occurrences[key] += result.occurrences.num_rows
+        self.records[key] += result.records
         return self.done[key] == self.expected[key]
 
 
@@ -272,20 +311,164 @@ def run_scan(
     sources: list[str] | None = None,
     only_items: dict[str, set[str]] | None = None,
 ) -> ScanSummary:
-    """Scan ``sources`` (default: the configured ones) into the configured index.
+    """Scan ``sources`` (default: the configured ones) into the configured index, holding its lock.
 
-    ``only_items`` (source -> item ids) rescans just those items, e.g. the ones an erasure touched; an item
-    no longer in its source gets status ``gone``, so its old entries stop being live.
+    Incremental unless ``config.full``: an item whose fingerprint and settings fingerprint equal those of its
+    latest status row is not read and its row not rewritten; changed, new and previously failed items are
+    scanned; items of a completely enumerated source that are no longer there get status ``gone``.
+    ``only_items`` (source -> item ids) rescans just those items, always (an erasure's verification must
+    read the data again: table statistics can lag behind a write); one no longer there becomes ``gone``.
+    Raises IndexLockedError when another live process is writing the index.
     """
-    sources = list(sources or config.sources)
-    index = create_index(config.index, key)
+    sources = list(sources or config.scan_targets())
+    index = create_index(config.index, key, config.endpoint_url)
     scan_id = new_scan_id()
+    with acquire_lock(index.store, scan_id):
+        return _scan(config, key, sources, only_items, index, scan_id)
+
+
+def scan_settings_fingerprint(config: ScanConfig, detector_versions: dict[str, str]) -> str:
+    """What decides an item's findings besides its content: detector settings and versions, followed
+    relationships.  An item scanned under another value is rescanned."""
+    blob = json.dumps(
+        {
+            "detectors": config.detectors.fingerprint(),
+            "versions": detector_versions,
+            "infer_relationships": config.infer_relationships,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def config_hash(config: ScanConfig, sources: list[str]) -> str:
+    """Hash of the effective configuration, sources and endpoint redacted, minus display-only settings."""
+    data = asdict(config)
+    # how and where the scan runs, not what it finds
+    for display_only in ("quiet", "key_file", "workers", "executor", "scheduler", "log_format", "full"):
+        data.pop(display_only, None)
+    data["sources"] = [redact_spec(spec) for spec in sources]
+    if data.get("endpoint_url"):
+        data["endpoint_url"] = redact_spec(data["endpoint_url"])
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class _ChangeDetector:
+    """Sorts enumerated items into new / changed / unchanged against the index's latest row for each.
+
+    Keyed by (source, keyed hash of the item id).  Only an item whose latest row is ok or skipped, with the
+    same item fingerprint and settings fingerprint, is unchanged: failed, partial and gone items are
+    scanned again.  With ``force`` (a full scan) nothing is unchanged, but new and changed are still told apart.
+    """
+
+    def __init__(self, index: Index, hasher: SubjectHasher, settings_fingerprint: str, force: bool) -> None:
+        self.previous = index.latest_item_rows()
+        self.hasher = hasher
+        self.settings_fingerprint = settings_fingerprint
+        self.force = force
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, item: ItemRef) -> bool:
+        row = self.previous.get((item.source, self.hasher.token("item", item.item_id)))
+        if row is None or row["status"] == "gone":
+            kind = "new"
+        elif (
+            not self.force
+            and row["status"] in ("ok", "skipped")
+            and row["fingerprint"] == item.fingerprint
+            and row["settings_fingerprint"] == self.settings_fingerprint
+        ):
+            kind = "unchanged"
+        else:
+            kind = "changed"
+        self.counts[kind] += 1
+        return kind == "unchanged"
+
+    def same_skip(self, problem: ItemProblem, sanitiser: Sanitiser) -> bool:
+        """Whether an item skipped while listing (unsupported format) was skipped last time for the same
+        reason: counted unchanged and its row not rewritten.  A failure is always recorded (and retried)."""
+        if self.force or problem.severity != "skipped":
+            return False
+        row = self.previous.get((problem.source, self.hasher.token("item", problem.item_id)))
+        same = (
+            row is not None
+            and row["status"] == "skipped"
+            and row["settings_fingerprint"] == self.settings_fingerprint
+            and row.get("reason") == sanitiser(problem.reason)
+        )
+        self.counts["unchanged"] += same
+        return same
+
+
+def _record_gone(plan: Plan, changes: _ChangeDetector, recorder: _Recorder) -> None:
+    """Give status ``gone`` to index items that a complete enumeration no longer lists.
+
+    Only sources enumerated to the end count (a source that failed to open lists nothing, and that
+    proves nothing), and only items the current include/exclude globs would have listed: narrowing a
+    scan with ``--include`` leaves what it no longer covers as it was.  The globs are matched against
+    the item's label in the index, which is masked where the path held an identifier.  A SQLite
+    database found in a folder is its own source: its tables are gone when the folder was enumerated
+    completely and the database file is no longer in it.  A rescanned item whose label masks
+    differently now (new detector settings) has its old label retired the same way.
+    """
+    token = changes.hasher.token
+    present: defaultdict[str, set[str]] = defaultdict(set)
+    for source, item_id in plan.items:
+        present[source].add(token("item", item_id))
+    for problem in plan.problems:
+        present[problem.source].add(token("item", problem.item_id))
+    skipped = {(item.source, item.item_id) for item in plan.unchanged}
+    new_labels = {
+        (source, token("item", item_id)): recorder.sanitiser(item_id)
+        for source, item_id in plan.items
+        if (source, item_id) not in skipped
+        and changes.previous.get((source, token("item", item_id)), {}).get("status") not in (None, "gone")
+    }
+    for (source, item_key), row in changes.previous.items():
+        if row["status"] == "gone":
+            continue
+        if item_key in present[source]:
+            if new_labels.get((source, item_key), row["item"]) != row["item"]:
+                recorder.gone_label(source, row["item"], item_key)
+            continue
+        if source in plan.complete_sources:
+            include, exclude = plan.complete_sources[source]
+            if selected(row["item"], include, exclude):
+                recorder.gone_label(source, row["item"], item_key)
+        elif _database_removed_from_folder(plan, source):
+            recorder.gone_label(source, row["item"], item_key)
+
+
+def _database_removed_from_folder(plan: Plan, source: str) -> bool:
+    """Whether ``source`` is a SQLite database of a completely enumerated folder that no longer holds it."""
+    if not source.startswith("sqlite:///"):
+        return False
+    path = source.removeprefix("sqlite:///")
+    for folder, (root, found) in plan.folder_databases.items():
+        if folder != "file://" + root or not path.startswith(root.rstrip("/") + "/"):
+            continue
+        rel = path[len(root.rstrip("/")) + 1 :]
+        include, exclude = plan.complete_sources.get(folder, ((), ()))
+        if folder in plan.complete_sources and rel not in found and selected(rel, include, exclude):
+            return True
+    return False
+
+
+def _scan(
+    config: ScanConfig,
+    key: bytes,
+    sources: list[str],
+    only_items: dict[str, set[str]] | None,
+    index: Index,
+    scan_id: str,
+) -> ScanSummary:
     summary = ScanSummary(
         scan_id=scan_id,
         started=_now(),
         workers=config.workers,
         sources=[redact_spec(spec) for spec in sources],
-        settings_fingerprint=config.detectors.fingerprint(),
+        full=config.full or only_items is not None,
+        config_hash=config_hash(config, sources),
     )
     started = time.perf_counter()
     # Building the engine here is cheap (models load lazily in workers) and fails
@@ -294,8 +477,11 @@ def run_scan(
 
     engine = DetectionEngine(config.detectors)
     summary.detector_versions = engine.detector_versions()
+    summary.settings_fingerprint = scan_settings_fingerprint(config, summary.detector_versions)
     writer = IndexWriter(index, scan_id)
-    plan = build_plan(config, sources, only_items)
+    writer.write_scan_record(summary_dict(summary))  # "running": a scan killed outright still shows in history
+    changes = _ChangeDetector(index, SubjectHasher(key), summary.settings_fingerprint, force=summary.full)
+    plan = build_plan(config, sources, only_items, changes if only_items is None else None)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
     summary.relationships = plan.relationships
     summary.inferred_relationships = plan.inferred_relationships
@@ -305,15 +491,30 @@ def run_scan(
         writer, summary, SubjectHasher(key), Sanitiser(config.detectors, engine.detectors), summary.settings_fingerprint
     )
     for problem in plan.problems:
+        if only_items is None and changes.same_skip(problem, recorder.sanitiser):
+            continue
         recorder.record(None, problem.item_id, problem.source, [problem], problem.size)
     for source, item_id in plan.gone:
         recorder.gone(source, item_id)
+    if only_items is None:
+        _record_gone(plan, changes, recorder)
+    summary.items_unchanged = changes.counts["unchanged"]
+    summary.items_new = changes.counts["new"]
+    summary.items_changed = changes.counts["changed"]
+    log.info(
+        "%d item(s) unchanged, %d new, %d changed, %d gone",
+        summary.items_unchanged,
+        summary.items_new,
+        summary.items_changed,
+        summary.items_gone,
+    )
     tracker = _ItemTracker(plan)
     findings: Counter[str] = Counter()
     summary.units = len(plan.units)
     progress = _progress_bar(plan, config)
-    results = _execute(plan, config, key, scan_id)
+    results = (dask_results if config.executor == "dask" else _execute)(plan, config, key, scan_id)
     try:
+        last_checkpoint = time.perf_counter()
         for result in results:
             writer.add(result.occurrences, result.links, result.references)
             findings.update(result.occurrences.column("entity_type").to_pylist())
@@ -328,7 +529,12 @@ def run_scan(
                     tracker.problems.pop(item_key, []),
                     0,
                     tracker.occurrences.pop(item_key, 0),
+                    tracker.records.pop(item_key, 0),
                 )
+                now = time.perf_counter()
+                if now - last_checkpoint >= max(CHECKPOINT_SECONDS, CHECKPOINT_SHARE * (now - started)):
+                    writer.flush()  # a scan killed outright (SIGKILL) keeps the items finished so far
+                    last_checkpoint = time.perf_counter()
             if progress is not None:
                 progress.update(result.bytes_scanned)
                 progress.set_postfix_str(f"{summary.items_scanned + summary.items_failed}/{len(plan.items)} items")

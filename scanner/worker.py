@@ -23,6 +23,7 @@ from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkU
 from detectors.settings import DetectorSettings
 from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
 from scanner.keys import SubjectHasher
+from scanner.retention import record_dates
 from scanner.sanitise import Sanitiser, one_line
 
 log = logging.getLogger("piiscan.worker")
@@ -64,6 +65,7 @@ class UnitScanner:
         scan_id: str = "",
         engine_factory: Callable[[DetectorSettings], Any] | None = None,
     ) -> None:
+        from detectors.custom import linkable_custom_entities
         from detectors.engine import DetectionEngine
         from detectors.identifiers import LINKABLE_ENTITIES
 
@@ -72,7 +74,7 @@ class UnitScanner:
         self.settings = settings
         self.engine = (engine_factory or DetectionEngine)(settings)
         self.hasher = SubjectHasher(key)
-        self.linkable = frozenset(LINKABLE_ENTITIES)
+        self.linkable = frozenset(LINKABLE_ENTITIES) | linkable_custom_entities(settings)
         #: what makes a referenced row hold someone's personal data (a town or a date alone does not)
         self.identifying = self.linkable | {"PERSON"}
         self._sanitiser = Sanitiser(settings, self.engine.detectors)
@@ -128,9 +130,10 @@ class UnitScanner:
                 else:  # pragma: no cover - connector contract violation
                     raise TypeError(f"connector yielded {type(chunk).__name__}")
                 keys_by_row: dict[int, set[str]] = {}
+                dates = self._record_dates(chunk, matches)
                 for part in matches:
                     if part.num_rows:
-                        occ, links = self._rows(part, chunk, context, keys_by_row)
+                        occ, links = self._rows(part, chunk, context, keys_by_row, dates)
                         occ_parts.append(occ)
                         if links.num_rows:
                             link_parts.append(links)
@@ -162,6 +165,16 @@ class UnitScanner:
             records=records,
             elapsed=time.perf_counter() - started,
         )
+
+    def _record_dates(self, chunk: TextChunk | TableBatch, matches: list[pa.Table]) -> list[Any] | None:
+        """Each row's date from the first configured date column the batch has (None: no such column).
+
+        Retention rules dated ``column:NAME`` judge a row by it; only batches with findings pay for it."""
+        if not self.settings.date_columns or not isinstance(chunk, TableBatch):
+            return None
+        if not any(part.num_rows for part in matches):
+            return None
+        return record_dates(chunk.batch, self.settings.date_columns)
 
     def _detect_table(self, chunk: TableBatch, plan_key: tuple[str, str]) -> Iterator[pa.Table]:
         """Matches of a batch in slices of rows, ``row`` relative to the whole batch.
@@ -214,6 +227,7 @@ class UnitScanner:
         chunk: TextChunk | TableBatch,
         ctx: dict[str, str],
         keys_by_row: dict[int, set[str]] | None = None,
+        dates: list[Any] | None = None,
     ) -> tuple[pa.Table, pa.Table]:
         cols = matches.to_pydict()
         n = matches.num_rows
@@ -251,6 +265,7 @@ class UnitScanner:
                 "preview": cols["preview"],
                 "scan_id": [self.scan_id] * n,
                 "fingerprint": [ctx["fingerprint"]] * n,
+                "record_date": [dates[r] for r in cols["row"]] if dates is not None else [None] * n,
             },
             schema=OCCURRENCE_SCHEMA,
         )

@@ -31,7 +31,11 @@ def test_ctrl_c_keeps_a_usable_index(tmp_path):
         cwd=REPO,
         env=os.environ | {"PYTHONPATH": str(REPO)},
     )
-    time.sleep(3)  # past start-up, into the items
+    # interrupt once the first finished items are on disk (the runner checkpoints them every few seconds):
+    # past start-up and into the items however slow the machine is
+    deadline = time.monotonic() + 180
+    while not any((index / "items").glob("*.parquet")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
     assert proc.poll() is None, "the scan finished before the interrupt"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
