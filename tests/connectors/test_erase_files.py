@@ -21,6 +21,7 @@ import pyarrow.dataset as ds
 import pytest
 from moto.server import ThreadedMotoServer
 
+from connectors import s3
 from connectors.base import SourceError
 from connectors.erase_files import LocalFileEraser, S3Eraser
 from connectors.erasers import REDACTION, EraseAction, Span, open_eraser
@@ -386,6 +387,7 @@ def test_s3_unusable_credentials_or_endpoint_are_source_errors(
 ) -> None:
     secret = "wJalrXUtnFEMI-do-not-print"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    monkeypatch.setitem(s3.RETRIES, "max_attempts", 1)  # a refused connection fails at once, not after 5 tries
     unreachable = S3Eraser(f"s3://{bucket}/x", digest, endpoint_url="http://127.0.0.1:9")
     action = EraseAction("x", unreachable.source, "a.log", "delete_object")
     with pytest.raises(SourceError) as caught:
