@@ -16,24 +16,15 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# bench/ is on sys.path (this script's folder): never ``import dask`` here, it would import this file
 sys.path.insert(0, str(REPO / "bench"))
 
-BENCH_KEY = "5a" * 32
+from scan import run_scan as cli_scan  # noqa: E402 - bench/ is on sys.path only from here
+
 EXECUTORS = ("local", "dask")
-
-
-def _env() -> dict[str, str]:
-    env = os.environ.copy()
-    env["PIISCAN_HMAC_KEY"] = BENCH_KEY
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def load_average() -> float:
@@ -42,16 +33,11 @@ def load_average() -> float:
 
 
 def scan(root: Path, index: Path, executor: str, workers: int, extra: list[str]) -> dict:
+    """One scan into a fresh index through the real command line (bench/scan.py), reduced to what this reports."""
     shutil.rmtree(index, ignore_errors=True)
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(index), "--workers", str(workers)]
-    cmd += ["--executor", executor, "--format", "json", "--quiet", *extra]
     load = load_average()
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=False)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{executor} scan failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    summary = json.loads(proc.stdout)
+    summary = cli_scan(root, index, workers, ["--executor", executor, *extra])
+    wall = summary["wall_s"]
     return {
         "wall_s": round(wall, 2),
         "scan_s": round(summary["elapsed"], 2),

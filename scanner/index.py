@@ -247,17 +247,7 @@ class Index:
                     tables.append(table)
         if not tables:
             return OCCURRENCE_SCHEMA.empty_table().select(columns)
-        table = pa.concat_tables(tables)
-        mask = [
-            live.get((s, i)) == scan
-            for s, i, scan in zip(
-                table.column("source").to_pylist(),
-                table.column("item").to_pylist(),
-                table.column("scan_id").to_pylist(),
-                strict=True,
-            )
-        ]
-        return table.filter(pa.array(mask, pa.bool_())).select(columns)
+        return _rows_of_live_scans(pa.concat_tables(tables), live).select(columns)
 
     def _read_matching(self, kind: str, schema: pa.Schema, column: str, keys: set[str]) -> pa.Table:
         tables = []
@@ -287,25 +277,27 @@ class Index:
         return self._live(table) if live_only else table
 
     def _live(self, table: pa.Table) -> pa.Table:
-        if not table.num_rows:
-            return table
-        live = self.live_scan_by_item()
-        mask = [
-            live.get((s, i)) == scan
-            for s, i, scan in zip(
-                table.column("source").to_pylist(),
-                table.column("item").to_pylist(),
-                table.column("scan_id").to_pylist(),
-                strict=True,
-            )
-        ]
-        return table.filter(pa.array(mask, pa.bool_()))
+        return _rows_of_live_scans(table, self.live_scan_by_item()) if table.num_rows else table
 
     def scans(self) -> list[dict[str, Any]]:
         records = [
             json.loads(self.store.read_bytes(self.store.relative(p))) for p in self.store.files("scans", suffix=".json")
         ]
         return sorted(records, key=lambda r: r["scan_id"])
+
+
+def _rows_of_live_scans(table: pa.Table, live: dict[tuple[str, str], str]) -> pa.Table:
+    """The rows of ``table`` (with source, item, scan_id columns) written by their item's live scan."""
+    mask = [
+        live.get((s, i)) == scan
+        for s, i, scan in zip(
+            table.column("source").to_pylist(),
+            table.column("item").to_pylist(),
+            table.column("scan_id").to_pylist(),
+            strict=True,
+        )
+    ]
+    return table.filter(pa.array(mask, pa.bool_()))
 
 
 def _store(location: Store | str | Path, endpoint_url: str | None = None) -> Store:

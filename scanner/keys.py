@@ -54,13 +54,10 @@ def load_key(key_file: Path | str | None = None, create: bool = True, endpoint_u
     path = Path(key_file) if key_file is not None else default_key_file()
     if path.exists():
         try:
-            text = path.read_text().strip()
-            key = bytes.fromhex(text)
-        except (OSError, ValueError) as exc:
+            text = path.read_text()
+        except OSError as exc:
             raise HmacKeyError(f"{path}: cannot read HMAC key ({type(exc).__name__})") from exc
-        if len(key) < 16:
-            raise HmacKeyError(f"{path}: HMAC key too short")
-        return key
+        return _parse_key(text, str(path))
     if not create:
         raise HmacKeyError(f"{path}: no HMAC key (set {KEY_ENV} or pass --key-file)")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -71,3 +74,49 @@ def scan_folder(root: Path, *args: str) -> tuple[Path, dict]:
     proc = run_cli("scan", str(root), "--index", str(index), "--no-ner", "--format", "json", *args)
     assert proc.returncode == 0, proc.stderr
     return index, json.loads(proc.stdout)
+
+
+# -- a real local S3 endpoint: moto's threaded HTTP server, reached by boto3 through endpoint_url ------------
+# Modules that talk to it set ``pytestmark = pytest.mark.usefixtures("aws_env")`` (dummy credentials, no
+# shared AWS config of the machine) and use ``endpoint``, ``client`` and ``bucket``.
+S3_REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a moto server started for the module."""
+    import boto3  # noqa: F401 - fail here, clearly, when the test extra is missing
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Dummy credentials through the standard chain; no shared config of the machine is read."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", S3_REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def client(endpoint: str, aws_env: None) -> Any:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name=S3_REGION)
+
+
+@pytest.fixture
+def bucket(client: Any) -> str:
+    """A new empty bucket."""
+    name = f"piiscan-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    return name

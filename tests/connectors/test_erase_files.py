@@ -12,14 +12,11 @@ import json
 import os
 import pickle
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow.dataset as ds
 import pytest
-from moto.server import ThreadedMotoServer
 
 from connectors import s3
 from connectors.base import SourceError
@@ -27,7 +24,8 @@ from connectors.erase_files import LocalFileEraser, S3Eraser
 from connectors.erasers import REDACTION, EraseAction, Span, open_eraser
 from tests.conftest import run_cli
 
-REGION = "us-east-1"
+pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server
+
 KEY = b"test-index-key"
 R = REDACTION.encode()
 
@@ -253,38 +251,6 @@ def test_pickles_and_a_missing_root_is_a_source_error(tmp_path: Path) -> None:
 
 
 # -- S3 ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def client(endpoint: str) -> Any:
-    return boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
-
-
-@pytest.fixture
-def bucket(client: Any) -> str:
-    name = f"piiscan-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=name)
-    return name
 
 
 def s3_spans(endpoint: str, source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:

@@ -6,63 +6,27 @@ from __future__ import annotations
 import io
 import json
 import pickle
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
 from connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit
 from connectors.local import LocalConnector
 from connectors.registry import open_source
 from connectors.s3 import MAX_READAHEAD, S3Connector, S3ObjectFile
-from tests.conftest import lookup_json, run_cli
+from tests.conftest import S3_REGION, lookup_json, run_cli
 from tests.connectors.conformance import ConnectorConformance, items_of, locations, problems, read_all
 from tests.connectors.samples import csv_rows, make_tree, people_table, text_lines
 
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Dummy credentials through the standard chain; no shared config of the machine is read."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def client(endpoint: str) -> Any:
-    return boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
-
-
-@pytest.fixture
-def bucket(client: Any) -> str:
-    name = f"piiscan-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=name)
-    return name
+pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server
 
 
 def connect(endpoint: str, bucket: str, prefix: str = "tree", **options: Any) -> S3Connector:
-    return S3Connector(f"s3://{bucket}/{prefix}", endpoint_url=endpoint, region=REGION, **options)
+    return S3Connector(f"s3://{bucket}/{prefix}", endpoint_url=endpoint, region=S3_REGION, **options)
 
 
 def upload_tree(client: Any, bucket: str, root: Path, prefix: str) -> None:

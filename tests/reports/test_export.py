@@ -15,9 +15,7 @@ import os
 import shutil
 import sqlite3
 import stat
-import uuid
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -321,57 +319,36 @@ def test_mariadb_fetch_by_key_and_current(tmp_path: Path) -> None:
 # -- S3 ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Any, str]:
-    import boto3
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
-    bucket = f"piiscan-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=bucket)
+def s3_bucket(client: Any, bucket: str) -> tuple[Any, str]:
+    """The local S3 server's client and a new bucket (tests/conftest.py)."""
     return client, bucket
 
 
+@pytest.mark.usefixtures("aws_env")
 def test_s3_object_records_are_fetched_and_current_matches_the_listing(
-    s3_endpoint: str, s3_bucket: tuple[Any, str], tmp_path: Path
+    endpoint: str, s3_bucket: tuple[Any, str], tmp_path: Path
 ) -> None:
     from connectors.s3 import S3Connector
 
     client, bucket = s3_bucket
     client.put_object(Bucket=bucket, Key="data/logs/app.log", Body="\n".join(LOG_LINES).encode())
     client.put_object(Bucket=bucket, Key="data/logs/app.log.bak", Body=b"nothing\n")
-    connector = S3Connector(f"s3://{bucket}/data", endpoint_url=s3_endpoint, region="us-east-1")
+    connector = S3Connector(f"s3://{bucket}/data", endpoint_url=endpoint, region="us-east-1")
     listed = {e.item_id: e for e in connector.enumerate()}
     assert isinstance(listed["logs/app.log"], ItemRef)
     assert connector.current("logs/app.log") == listed["logs/app.log"]
     assert connector.current("logs/app") is None
 
-    scan(tmp_path / "index", f"s3://{bucket}/data", "--endpoint-url", s3_endpoint)
-    result = export(tmp_path / "index", tmp_path / "out", "--endpoint-url", s3_endpoint)
+    scan(tmp_path / "index", f"s3://{bucket}/data", "--endpoint-url", endpoint)
+    result = export(tmp_path / "index", tmp_path / "out", "--endpoint-url", endpoint)
     assert result.proc.returncode == 0, result.proc.stderr
     log = result.jsonl("/logs/app.log.jsonl")
     assert [r["text"] for r in log] == [LOG_LINES[1], LOG_LINES[3].replace(OTHER, redaction_marker("EMAIL_ADDRESS"))]
     assert result.item("logs/app.log")["changed_since_scan"] is False
 
     client.put_object(Bucket=bucket, Key="data/logs/app.log", Body="\n".join(LOG_LINES[:2]).encode())
-    again = export(tmp_path / "index", tmp_path / "out2", "--endpoint-url", s3_endpoint)
+    again = export(tmp_path / "index", tmp_path / "out2", "--endpoint-url", endpoint)
     item = again.item("logs/app.log")
     assert item["changed_since_scan"] is True and item["missing"] == [{"line": 4}]
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import lookup_json, run_cli
 from tests.connectors.test_documents import make_pdf
+
+pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server
 
 SUBJECT = "erin.tate@example.com"
 OTHER = "olaf.berg@example.org"
@@ -155,26 +155,6 @@ def test_an_item_changed_since_the_scan_is_planned_stale_until_rescanned(tmp_pat
 
 
 # -- S3 ----------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.parametrize("versioned", [False, True], ids=["plain", "versioned"])
 def test_s3_objects_are_rewritten_keeping_their_metadata(tmp_path: Path, endpoint: str, versioned: bool) -> None:
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
