@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import lookup_json, run_cli
+from tests.conftest import S3_REGION, lookup_json, run_cli
 from tests.connectors.test_archives import tar_bytes, zip_bytes
 from tests.connectors.test_documents import make_pdf, write_docx, write_xlsx
 from tests.connectors.test_mail import simple_message
-from tests.connectors.test_s3 import REGION, aws_env, endpoint  # noqa: F401  (fixtures)
 from tests.connectors.test_smb import Server, server, smb_password  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server
 
 #: file -> (planted address, the locator keys its format documents)
 PLANTED: dict[str, tuple[str, set[str]]] = {
@@ -104,10 +105,10 @@ def local_places(estate: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_every_format_on_s3_is_found_at_its_documented_place(
     estate: Path,
     local_places: dict[str, Any],
-    endpoint: str,  # noqa: F811  (the imported fixture)
+    endpoint: str,
     tmp_path: Path,
 ) -> None:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=S3_REGION)
     bucket = f"mixed-{uuid.uuid4().hex[:10]}"
     client.create_bucket(Bucket=bucket)
     for path in sorted(p for p in estate.rglob("*") if p.is_file()):
