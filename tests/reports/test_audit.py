@@ -360,34 +360,19 @@ def test_the_example_outputs_hold_no_raw_identifier(example: dict[str, Any]) -> 
     assert not leaked, f"{len(leaked)} raw identifier value(s) written"
 
 
-def test_s3_objects_are_dated_by_last_modified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("aws_env")
+def test_s3_objects_are_dated_by_last_modified(tmp_path: Path, endpoint: str, client: Any, bucket: str) -> None:
     """An S3 object's LastModified is the item's mtime: a ``last_modified`` rule judges it."""
-    boto3 = pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
-
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_CONFIG_FILE", str(tmp_path / "none")),
-                        ("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))):  # fmt: skip
-        monkeypatch.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_bucket(Bucket="exports")
-        client.put_object(Bucket="exports", Key="crm/export.csv", Body=b"email\nfay.export@example.com\n")
-        modified = client.head_object(Bucket="exports", Key="crm/export.csv")["LastModified"]
-        config = tmp_path / "piiscan.toml"
-        config.write_text(
-            '[[retention.rules]]\nname = "exports"\nmatch = { source = "s3://*" }\nmax_age = "90d"\n'
-            'date = "last_modified"\n'
-        )
-        index, out = tmp_path / "index", tmp_path / "out"
-        args = ("--config", str(config), "--index", str(index))
-        run_cli("scan", "s3://exports/", *args, "--endpoint-url", endpoint, "--no-ner", "--quiet", check=True)
-    finally:
-        server.stop()
+    client.put_object(Bucket=bucket, Key="crm/export.csv", Body=b"email\nfay.export@example.com\n")
+    modified = client.head_object(Bucket=bucket, Key="crm/export.csv")["LastModified"]
+    config = tmp_path / "piiscan.toml"
+    config.write_text(
+        '[[retention.rules]]\nname = "exports"\nmatch = { source = "s3://*" }\nmax_age = "90d"\n'
+        'date = "last_modified"\n'
+    )
+    index, out = tmp_path / "index", tmp_path / "out"
+    args = ("--config", str(config), "--index", str(index))
+    run_cli("scan", f"s3://{bucket}/", *args, "--endpoint-url", endpoint, "--no-ner", "--quiet", check=True)
     day = modified.astimezone(dt.UTC).date()
     recent = run_cli("audit", *args, "--out", str(out), "--as-of", day.isoformat(), "--format", "json")
     audit = json.loads(recent.stdout)

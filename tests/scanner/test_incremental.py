@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -198,43 +197,23 @@ def test_only_items_always_rescans_the_named_items(estate: Path, tmp_path: Path)
     assert named.full and named.items_scanned == 1 and named.items_unchanged == 0 and named.items_gone == 1
 
 
-def test_a_changed_s3_object_is_the_only_one_rescanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    boto3 = pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
+@pytest.mark.usefixtures("aws_env")
+def test_a_changed_s3_object_is_the_only_one_rescanned(tmp_path: Path, endpoint: str, client: Any, bucket: str) -> None:
+    for n in range(3):
+        client.put_object(Bucket=bucket, Key=f"logs/app{n}.log", Body=f"user{n}@example.com logged in\n".encode())
+    source = f"s3://{bucket}/logs"
+    index = tmp_path / "index"
+    config = config_for(index, endpoint_url=endpoint)
+    assert run_scan(config, KEY, [source]).items_new == 3
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        bucket = f"piiscan-{uuid.uuid4().hex[:12]}"
-        client.create_bucket(Bucket=bucket)
-        for n in range(3):
-            client.put_object(Bucket=bucket, Key=f"logs/app{n}.log", Body=f"user{n}@example.com logged in\n".encode())
-        source = f"s3://{bucket}/logs"
-        index = tmp_path / "index"
-        config = config_for(index, endpoint_url=endpoint)
-        assert run_scan(config, KEY, [source]).items_new == 3
+    client.put_object(Bucket=bucket, Key="logs/app1.log", Body=b"now other.user@example.com and more text\n")
+    again = run_scan(config, KEY, [source])
+    assert (again.items_changed, again.items_unchanged, again.items_new, again.items_gone) == (1, 2, 0, 0)
+    assert rows_of_scan(index, again.scan_id) == {"app1.log": "ok"}
 
-        client.put_object(Bucket=bucket, Key="logs/app1.log", Body=b"now other.user@example.com and more text\n")
-        again = run_scan(config, KEY, [source])
-        assert (again.items_changed, again.items_unchanged, again.items_new, again.items_gone) == (1, 2, 0, 0)
-        assert rows_of_scan(index, again.scan_id) == {"app1.log": "ok"}
-
-        fresh = tmp_path / "fresh"
-        run_scan(replace(config, index=fresh, full=True), KEY, [source])
-        assert live_occurrences(index) == live_occurrences(fresh)
-    finally:
-        server.stop()
+    fresh = tmp_path / "fresh"
+    run_scan(replace(config, index=fresh, full=True), KEY, [source])
+    assert live_occurrences(index) == live_occurrences(fresh)
 
 
 def big_estate(root: Path, files: int = 40, lines: int = 2000) -> Path:
