@@ -32,6 +32,7 @@ import os
 import re
 import stat
 import tempfile
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -541,14 +542,17 @@ class _FileEraser(Eraser):
         self.unit_bytes = max(1, int(unit_mb * 1024 * 1024)) if unit_mb else DEFAULT_UNIT_BYTES
 
     # backend core
+    @abstractmethod
     def _fetch(self, item: str) -> _Current | None:
-        raise NotImplementedError
+        """The item's bytes now, or None when it is gone."""
 
+    @abstractmethod
     def _write(self, item: str, current: _Current, data: bytes) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        """Replace the item's content (atomically); a detail line and extras for the result."""
 
+    @abstractmethod
     def _delete(self, item: str, current: _Current) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        """Remove the item; a detail line and extras for the result."""
 
     def _name(self, item: str) -> str:
         return item

@@ -289,20 +289,7 @@ def _export_item(
     connector: Connector, target: _Target, slug: str, bundle: _Bundle, redactor: Redactor
 ) -> dict[str, Any]:
     """Fetch, redact and write one item; its manifest entry."""
-    entry: dict[str, Any] = {
-        "item": target.item,
-        "kind": None,
-        "file": None,
-        "csv": None,
-        "records": 0,
-        "wanted": len(target.locators),
-        "third_party_rows": len(target.third_party),
-        "excluded_third_party_records": len(target.excluded),
-        "missing": [],
-        "changed_since_scan": False,
-        "problems": [],
-        "redacted_third_party": {},
-    }
+    entry = _manifest_entry(target)
     if not target.locators:  # only other people's records: nothing to fetch
         return entry
     try:
@@ -423,7 +410,8 @@ def write_export(
     return ExportResult(final, manifest, summary, warnings)
 
 
-def _unreached(target: _Target) -> dict[str, Any]:
+def _manifest_entry(target: _Target) -> dict[str, Any]:
+    """An item's manifest entry before anything is fetched."""
     return {
         "item": target.item,
         "kind": None,
@@ -433,10 +421,17 @@ def _unreached(target: _Target) -> dict[str, Any]:
         "wanted": len(target.locators),
         "third_party_rows": len(target.third_party),
         "excluded_third_party_records": len(target.excluded),
-        "missing": list(target.locators.values()),
+        "missing": [],
         "changed_since_scan": False,
-        "problems": ["source could not be opened"],
+        "problems": [],
         "redacted_third_party": {},
+    }
+
+
+def _unreached(target: _Target) -> dict[str, Any]:
+    return _manifest_entry(target) | {
+        "missing": list(target.locators.values()),
+        "problems": ["source could not be opened"],
     }
 
 

@@ -354,22 +354,25 @@ def _make_manual(entries: list[dict[str, Any]], reason: str) -> None:
 def _mark_stale(actions: list[dict[str, Any]], config: ScanConfig) -> None:
     """An item whose live fingerprint differs from the scanned one changed since the scan: its actions are
     marked stale and refused until it is rescanned and the plan made again."""
-    for (source, item), entries in _by_item(actions).items():
-        scanned = entries[0]["fingerprint"]
-        try:
-            connector = open_source(source, **_source_options(config))
+    connectors: dict[str, Any] = {}
+    try:
+        for (source, item), entries in _by_item(actions).items():
+            scanned = entries[0]["fingerprint"]
             try:
-                now = connector.current(item)
-            finally:
-                connector.close()
-        except (SourceError, ValueError, OSError) as exc:
-            log.warning("%s: %s: cannot check for changes since the scan: %s", source, item, one_line(exc))
-            continue
-        live = getattr(now, "fingerprint", None)
-        if now is not None and scanned is not None and live != scanned:
-            for entry in entries:
-                entry["stale"] = True
-                entry["stale_reason"] = "changed since the scan: rescan it (or plan with --rescan-changed)"
+                if source not in connectors:  # one connection per source, not per item
+                    connectors[source] = open_source(source, **_source_options(config))
+                now = connectors[source].current(item)
+            except (SourceError, ValueError, OSError) as exc:
+                log.warning("%s: %s: cannot check for changes since the scan: %s", source, item, one_line(exc))
+                continue
+            live = getattr(now, "fingerprint", None)
+            if now is not None and scanned is not None and live != scanned:
+                for entry in entries:
+                    entry["stale"] = True
+                    entry["stale_reason"] = "changed since the scan: rescan it (or plan with --rescan-changed)"
+    finally:
+        for connector in connectors.values():
+            connector.close()
 
 
 def stale_items(plan: dict[str, Any]) -> dict[str, set[str]]:

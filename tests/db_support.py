@@ -123,3 +123,28 @@ def my_load_chinook(database: str) -> None:
     )
     if proc.returncode != 0:
         raise AssertionError(f"loading Chinook into MariaDB failed: {proc.stderr[-2000:]}")
+
+
+# -- reading and writing test databases directly (expected values come from SQL, not from piiscan) ------------
+def pg_query(database: str, sql: str) -> list[tuple]:
+    with pg_connect(database) as db:
+        return db.execute(sql).fetchall()
+
+
+def pg_execute(database: str, sql: str) -> None:
+    with pg_connect(database) as db:
+        db.execute(sql)
+
+
+def my_query(database: str, sql: str) -> list[tuple]:
+    conn = my_connect(database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def my_execute(database: str, sql: str) -> None:
+    my_query(database, sql)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,15 @@ import pytest
 
 from tests.conftest import REPO, lookup_json, run_cli, shared_dataset
 from tests.db_support import (
-    my_connect,
     my_database,
+    my_execute,
     my_load_chinook,
+    my_query,
     my_url,
-    pg_connect,
     pg_database,
+    pg_execute,
     pg_load_chinook,
+    pg_query,
     pg_url,
 )
 
@@ -115,13 +118,7 @@ def _postgres(tmp: Path) -> Iterator[Estate]:
         pg_load_chinook(name)
         _scan(pg_url(name), tmp / "index")
 
-        def query(sql: str) -> list[tuple[Any, ...]]:
-            with pg_connect(name) as db:
-                return db.execute(sql).fetchall()
-
-        def execute(sql: str) -> None:
-            with pg_connect(name) as db:
-                db.execute(sql)
+        query, execute = partial(pg_query, name), partial(pg_execute, name)
 
         tables = [r[0] for r in query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         names = {k: _snake(v) for k, v in SQLITE_NAMES.items()}
@@ -137,19 +134,7 @@ def _mariadb(tmp: Path) -> Iterator[Estate]:
         my_load_chinook(name)
         _scan(my_url(name), tmp / "index")
 
-        def query(sql: str) -> list[tuple[Any, ...]]:
-            conn = my_connect(name)
-            with conn.cursor() as cur:
-                cur.execute(sql)
-                rows = list(cur.fetchall())
-            conn.close()
-            return rows
-
-        def execute(sql: str) -> None:
-            conn = my_connect(name)
-            with conn.cursor() as cur:
-                cur.execute(sql)
-            conn.close()
+        query, execute = partial(my_query, name), partial(my_execute, name)
 
         tables = [r[0] for r in query("SHOW TABLES")]
         yield Estate(my_url(name), tmp / "index", tmp, dict(SQLITE_NAMES), query, execute, tables)

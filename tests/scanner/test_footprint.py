@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,12 @@ from tests.db_support import (
     my_connect,
     my_database,
     my_load_chinook,
+    my_query,
     my_url,
     pg_connect,
     pg_database,
     pg_load_chinook,
+    pg_query,
     pg_url,
 )
 
@@ -69,9 +72,7 @@ def _postgres(tmp: Path) -> Iterator[Chinook]:
         pg_load_chinook(name)
         _scan(pg_url(name), tmp / "index")
 
-        def query(sql: str) -> list[tuple[Any, ...]]:
-            with pg_connect(name) as db:
-                return db.execute(sql).fetchall()
+        query = partial(pg_query, name)
 
         yield Chinook(
             tmp / "index",
@@ -90,13 +91,7 @@ def _mariadb(tmp: Path) -> Iterator[Chinook]:
         my_load_chinook(name)
         _scan(my_url(name), tmp / "index")
 
-        def query(sql: str) -> list[tuple[Any, ...]]:
-            conn = my_connect(name)
-            with conn.cursor() as cur:
-                cur.execute(sql)
-                rows = list(cur.fetchall())
-            conn.close()
-            return rows
+        query = partial(my_query, name)
 
         yield Chinook(
             tmp / "index",
