@@ -110,6 +110,11 @@ class Detector:
     #: trigger may also start with a character of left context ("[^a-z0-9]" for a look-behind).
     spanned_triggers: ClassVar[tuple[str, ...]] = ()
     trigger_exceptions: ClassVar[tuple[str, ...]] = ()
+    #: A literal every match of every pattern holds, fewer than ``anchor_reach`` characters after
+    #: its start and with no space before it ("@" in an e-mail address): the patterns are then
+    #: tried only just before each occurrence (:func:`anchored_finditer`), not at every character.
+    anchor: ClassVar[str] = ""
+    anchor_reach: ClassVar[int] = 0
 
     def __init__(self, threshold: float | None = None) -> None:
         if threshold is not None:
@@ -220,7 +225,7 @@ class Detector:
             return  # one search over the text instead of one per candidate (log lines are full of dates)
         taken: list[tuple[int, int]] = []  # sorted, non-overlapping
         for pattern, compiled in self._compiled:
-            for m in compiled.finditer(text):
+            for m in self._finditer(compiled, text):
                 found = self._accept(pattern, m, text, 0, field, taken)
                 if found is not None:
                     yield found
@@ -245,13 +250,19 @@ class Detector:
         joined = "\n".join(texts[i] for i in selected)
         taken: list[list[tuple[int, int]]] = [[] for _ in selected]
         for pattern, compiled in self._compiled:
-            for m in compiled.finditer(joined):
+            for m in self._finditer(compiled, joined):
                 k = bisect.bisect_right(starts, m.start()) - 1
                 i = selected[k]
                 found = self._accept(pattern, m, texts[i], starts[k], field, taken[k])
                 if found is not None:
                     out[i].append(found)
         return out
+
+    def _finditer(self, compiled: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        """``compiled.finditer(text)``, searched from each :attr:`anchor` when the detector has one."""
+        if self.anchor:
+            return anchored_finditer(compiled, text, self.anchor, self.anchor_reach)
+        return compiled.finditer(text)
 
     def _accept(
         self,
@@ -306,6 +317,24 @@ class Detector:
             self._seen.clear()
         self._seen[value] = verdict
         return verdict
+
+
+def anchored_finditer(compiled: re.Pattern[str], text: str, anchor: str, reach: int) -> Iterator[re.Match[str]]:
+    """The matches ``compiled.finditer(text)`` gives, for a pattern whose every match holds ``anchor``
+    fewer than ``reach`` characters after its start, with no space before it.
+
+    The next match holds the next occurrence of ``anchor`` or a later one, so it starts after
+    ``reach`` characters before that occurrence and after the last space before it: searching
+    from there finds it without trying the pattern at every character of the text.
+    """
+    pos, find, rfind, search = 0, text.find, text.rfind, compiled.search
+    while (at := find(anchor, pos)) >= 0:
+        start = max(pos, at - reach + 1, rfind(" ", pos, at) + 1)
+        m = search(text, start)
+        if m is None:
+            return
+        yield m
+        pos = m.end()
 
 
 def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -445,14 +474,17 @@ def mask_compact(value: str, keep_start: int = 0, keep_end: int = 4, group: int 
     return " ".join(parts)
 
 
+_NON_WORD_RUNS = re.compile(r"(\W+)")
+
+
 def mask_middle(value: str, keep_start: int = 1, keep_end: int = 1, fill: str = "*") -> str:
     """Mask all but the first/last characters of each word-ish run.
 
     Keeps separators so the shape stays readable ("J*** S***h").
     """
     out = []
-    for token in re.split(r"(\W+)", value):
-        if not token or re.fullmatch(r"\W+", token):
+    for k, token in enumerate(_NON_WORD_RUNS.split(value)):
+        if k % 2 or not token:  # odd pieces are the separators split on
             out.append(token)
             continue
         if len(token) <= keep_start + keep_end:

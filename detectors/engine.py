@@ -13,6 +13,8 @@ part of :attr:`DetectionEngine.detectors`, and are never filtered.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
@@ -103,26 +105,46 @@ class DetectionEngine:
 
     # -- texts -----------------------------------------------------------------
     def detect_texts(self, texts: Sequence[str], field: str | None = None) -> pa.Table:
-        """Matches in each text; ``row`` is the index into ``texts``."""
+        """Matches in each text; ``row`` is the index into ``texts``.
+
+        Kept cheap per match (log lines carry thousands per MB): thresholds are
+        looked up per entity type, and a filter runs only on texts that contain
+        its hint (:meth:`FilterSet.text_hints`, one vectorised regex pass per
+        filter over the texts that have a match it could reject).
+        """
         found = scan_texts(texts, self.detectors, self.ner, field, self.prefilter)
-        rows = [
-            (i, m)
-            for i, matches in enumerate(found)
-            for m in matches
-            if self._keep(m) and not self._drops(texts[i], m.start, m.end, m.entity_type, m.detector, m.normalised)
-        ]
-        return matches_table(rows, field)
+        minimum = self._minimum_scores
+        kept = [(i, m) for i, matches in enumerate(found) for m in matches if m.score >= minimum[m.entity_type]]
+        if kept and (self.allow_list or self.filters.entities):
+            kept = self._unfiltered(texts, kept)
+        return matches_table(kept, field)
 
-    def _keep(self, m: Match) -> bool:
-        return m.score >= self.settings.threshold_for(m.entity_type) and self.settings.wants(m.entity_type)
+    @functools.cached_property
+    def _minimum_scores(self) -> dict[str, float]:
+        """Entity type -> minimum score to report (infinite for types the settings do not want)."""
+        return _MinimumScores(self.settings)
 
-    def _drops(self, text: str, start: int, end: int, entity_type: str, detector: str, normalised: str) -> bool:
-        """Whether a match is on the allow list or rejected by a false-positive filter (deny-list matches never are)."""
-        if self.allow_list and normalised in self.allow_list.normalised:
-            return True
-        if detector in self._deny_names:  # an allow-listed deny term has the term's normalised value: seen above
-            return False
-        return self._drops_text(text, start, end, entity_type)
+    def _unfiltered(self, texts: Sequence[str], kept: list[tuple[int, Match]]) -> list[tuple[int, Match]]:
+        """``kept`` without matches on the allow list or rejected by a false-positive filter."""
+        filtered = self.filters.entities
+        rows = sorted({i for i, m in kept if m.entity_type in filtered and m.detector not in self._deny_names})
+        hints = self.filters.text_hints([texts[i] for i in rows])
+        position = {row: k for k, row in enumerate(rows)}
+        allow = self.allow_list
+        out = []
+        for i, m in kept:
+            if allow and m.normalised in allow.normalised:
+                continue
+            if m.detector in self._deny_names:  # an allow-listed deny term has the term's normalised value
+                out.append((i, m))
+                continue
+            text = texts[i]
+            if allow and term_key(text[m.start : m.end]) in allow.text_keys:
+                continue
+            if m.entity_type in filtered and hints.rejecting(text, m.start, m.end, m.entity_type, position[i]):
+                continue
+            out.append((i, m))
+        return out
 
     def _drops_text(self, text: str, start: int, end: int, entity_type: str) -> bool:
         """The checks that need the text: the allow list on the matched text, then the filters."""
@@ -257,22 +279,31 @@ class DetectionEngine:
         return table.filter(pa.array(~drop)) if drop.any() else table
 
 
+class _MinimumScores(dict):
+    """Entity type -> the settings' minimum score, computed on first use (infinite when unwanted)."""
+
+    def __init__(self, settings: DetectorSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def __missing__(self, entity: str) -> float:
+        score = self.settings.threshold_for(entity) if self.settings.wants(entity) else float("inf")
+        self[entity] = score
+        return score
+
+
+_MATCH_COLUMNS = ("entity_type", "start", "end", "score", "detector", "normalised", "preview")
+_match_values = operator.attrgetter(*_MATCH_COLUMNS)
+
+
 def matches_table(rows: list[tuple[int, Match]], field: str | None = None) -> pa.Table:
     """Build a match_schema table from ``(row, Match)`` pairs."""
-    return pa.table(
-        {
-            "row": [r for r, _ in rows],
-            "field": [field] * len(rows),
-            "entity_type": [m.entity_type for _, m in rows],
-            "start": [m.start for _, m in rows],
-            "end": [m.end for _, m in rows],
-            "score": [m.score for _, m in rows],
-            "detector": [m.detector for _, m in rows],
-            "normalised": [m.normalised for _, m in rows],
-            "preview": [m.preview for _, m in rows],
-        },
-        schema=match_schema(),
-    )
+    if not rows:
+        return match_schema().empty_table()
+    columns = zip(*((r, *_match_values(m)) for r, m in rows), strict=True)
+    data = dict(zip(("row", *_MATCH_COLUMNS), map(list, columns), strict=True))
+    data["field"] = [field] * len(rows)
+    return pa.table(data, schema=match_schema())
 
 
 def _bools(array: pa.Array | pa.ChunkedArray) -> np.ndarray:

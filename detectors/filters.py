@@ -30,6 +30,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from detectors.base import CONFIRMED_SCORE, REFERENCE_WORDS, Detector, Match, context_pattern, mask_middle
 
 if TYPE_CHECKING:
@@ -126,6 +130,12 @@ _ORDER_LABEL = re.compile(
     re.IGNORECASE,
 )
 
+#: How the text before a labelled number ends, once separators are stripped (a cheap test before
+#: :data:`_ORDER_LABEL`): a label, a plural label or the word after one ("no", "id").
+_LABEL_ENDINGS = tuple(
+    {*REFERENCE_WORDS, *(w + "s" for w in REFERENCE_WORDS), "no", "nr", "num", "number", "id", "code", "date", "dated"}
+)
+
 
 class OrderNumber(Filter):
     """Reference numbers: a digit run right after "order", "invoice", "ref",
@@ -147,7 +157,12 @@ class OrderNumber(Filter):
     def rejects(self, text: str, start: int, end: int, entity_type: str) -> bool:
         if not start:
             return False
-        m = _ORDER_LABEL.search(text, max(0, start - WINDOW), start)
+        lo = max(0, start - WINDOW)
+        before = text[lo:start]
+        stripped = before.rstrip(" \t#:=.-")
+        if "#" not in before[len(stripped) :] and not stripped.lower().endswith(_LABEL_ENDINGS):
+            return False  # neither a bare "#" nor a label's last word right before the number
+        m = _ORDER_LABEL.search(text, lo, start)
         if m is None:
             return False
         return not _PERSONAL.search(text, max(0, m.start() - 24), m.end())
@@ -175,6 +190,7 @@ _TIMESTAMPS = re.compile(
         )
     ),
 )
+_CLOCK = re.compile(r"\d[:T]\d")
 _MIDNIGHT = re.compile(r"0?0:00(?::00(?:[.,]0+)?)?|0000(?:00)?")
 #: Unix time in seconds (10 digits) or milliseconds (13 digits) from 2001-09-09 to 2033-05-18.
 _EPOCH = re.compile(r"1\d{9}(?:\d{3})?")
@@ -204,7 +220,7 @@ class Timestamp(Filter):
         if _EPOCH.fullmatch(text, start, end) and entity_type != "DATE_OF_BIRTH":
             return True
         lo, hi = max(0, start - WINDOW), min(len(text), end + WINDOW)
-        if ":" not in text[lo:hi] and "T" not in text[lo:hi]:  # every timestamp shape has one of them
+        if not _CLOCK.search(text, lo, hi):  # every timestamp shape has a digit, ":" or "T", a digit
             return False
         for m in _TIMESTAMPS.finditer(text, lo, hi):
             if m.start() >= end:
@@ -359,6 +375,51 @@ class FilterSet:
         """The name of the first filter that rejects the match, or None."""
         for f in self._by_entity.get(entity_type, ()):
             if f.rejects(text, start, end, entity_type):
+                return f.name
+        return None
+
+    def text_hints(self, texts: Sequence[str]) -> TextHints:
+        """Which of ``texts`` hold each filter's hint, for :meth:`TextHints.rejecting` over matches in them."""
+        return TextHints(self, texts)
+
+
+class TextHints:
+    """The filters of a :class:`FilterSet` over a batch of texts, each run only on texts holding its hint.
+
+    A filter's hint (:meth:`Filter.cell_hint`) is a regex a text must contain
+    for the filter to reject anything in it; it is searched once per filter and
+    entity type over all the texts (pyarrow's RE2 kernel, no Python per text),
+    on first need.
+    """
+
+    def __init__(self, filters: FilterSet, texts: Sequence[str]) -> None:
+        self.filters = filters
+        self.texts = texts
+        self._array: pa.Array | None = None
+        self._plans: dict[str, list[tuple[Filter, np.ndarray | None]]] = {}
+
+    def _plan(self, entity_type: str) -> list[tuple[Filter, np.ndarray | None]]:
+        """The filters of ``entity_type``, each with which texts hold its hint (None: no hint, every text)."""
+        plan = []
+        for f in self.filters._by_entity.get(entity_type, ()):
+            hint = f.cell_hint(entity_type)
+            if hint is None:
+                plan.append((f, None))
+                continue
+            if self._array is None:
+                self._array = pa.array(self.texts, pa.string())
+            found = pc.match_substring_regex(self._array, hint)
+            hits = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+            if hits.any():
+                plan.append((f, hits))
+        self._plans[entity_type] = plan
+        return plan
+
+    def rejecting(self, text: str, start: int, end: int, entity_type: str, row: int) -> str | None:
+        """:meth:`FilterSet.rejecting` for a match in ``text``, the ``row``-th of the texts."""
+        plan = self._plans.get(entity_type)
+        for f, hits in self._plan(entity_type) if plan is None else plan:
+            if (hits is None or hits[row]) and f.rejects(text, start, end, entity_type):
                 return f.name
         return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import ClassVar
 
 from detectors.base import Detector, Pattern, Validation, has_min_digits
@@ -66,7 +67,18 @@ def parse_date_of_birth(value: str, day_first: bool = True, today: dt.date | Non
 
 def could_be_birth_date(date: dt.date, today: dt.date | None = None) -> bool:
     """Filter: not in the future and not before 1900."""
-    return date.year >= EARLIEST_YEAR and date <= (today or dt.date.today())
+    return date.year >= EARLIEST_YEAR and date <= (today or _today())
+
+
+_today_cache: list[tuple[float, dt.date]] = []
+
+
+def _today() -> dt.date:
+    """``date.today()``, asked of the clock at most once a minute (tables hold a date per row)."""
+    now = time.monotonic()
+    if not _today_cache or now - _today_cache[0][0] > 60:
+        _today_cache[:] = [(now, dt.date.today())]
+    return _today_cache[0][1]
 
 
 def normalise_date_of_birth(value: str | dt.date, day_first: bool = True) -> str | None:

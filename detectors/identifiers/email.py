@@ -28,6 +28,8 @@ class EmailDetector(Detector):
     patterns = (Pattern("email", EMAIL_REGEX, 0.85),)
     batch_safe: ClassVar[bool] = True
     triggers: ClassVar[tuple[str, ...]] = (r"[\w.%+'-]@[A-Za-z0-9-]",)
+    anchor: ClassVar[str] = "@"
+    anchor_reach: ClassVar[int] = 65  # a local part of at most 64 characters, then the "@"
     keywords = ("@",)
     context: ClassVar[tuple[str, ...]] = ("email", "e-mail", "mail")
 

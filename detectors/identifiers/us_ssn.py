@@ -10,9 +10,10 @@ from stdnum.us import ssn
 from detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: AAA-GG-SSSS with one separator throughout (dash or space).
-SEPARATED = r"(?<![\d-])\d{3}(?P<s>[- ])\d{2}(?P=s)\d{4}(?![\d]|-\d)"
+#: (The first digit comes before the look-behind, which spans it: the regex engine then skips to digits.)
+SEPARATED = r"\d(?<![\d-]\d)\d{2}(?P<s>[- ])\d{2}(?P=s)\d{4}(?![\d]|-\d)"
 #: Nine plain digits: too common to stand alone, reported only with context.
-PLAIN = r"(?<!\d)\d{9}(?!\d)"
+PLAIN = r"\d(?<!\d\d)\d{8}(?!\d)"
 
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -30,7 +31,11 @@ class UsSsnDetector(Detector):
     entity = "US_SSN"
     patterns = (Pattern("ssn separated", SEPARATED, 0.5), Pattern("ssn plain", PLAIN, 0.3))
     batch_safe: ClassVar[bool] = True
-    triggers: ClassVar[tuple[str, ...]] = (r"\d{3}[ \-]\d\d[ \-]\d{4}|\d{9}",)
+    #: the patterns' shapes with their edges, so that digits inside a longer number ("+44 161 49 6001")
+    #: send no text to the patterns
+    triggers: ClassVar[tuple[str, ...]] = (
+        r"(?:^|[^\d\-])\d{3}(?:-\d\d-|[ ]\d\d[ ])\d{4}(?:[^\d]|$)|(?:^|[^\d])\d{9}(?:[^\d]|$)",
+    )
     context: ClassVar[tuple[str, ...]] = ("ssn", "ssns", "social security", "social security number", "ss no")
 
     def might_match(self, text: str) -> bool:

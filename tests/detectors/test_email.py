@@ -75,3 +75,26 @@ def test_mask(value: str, mask: str) -> None:
 def test_many_in_one_text() -> None:
     text = "cc: a@example.com; b@example.org, c@example.net"
     assert [m.normalised for m in DETECTOR.find(text)] == ["a@example.com", "b@example.org", "c@example.net"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a@b.co c@d.co",  # two addresses, one space apart
+        "x" * 64 + "@example.com",  # the longest local part
+        "x" * 65 + "@example.com",  # one too long: the pattern starts after the 65th-last character
+        "y" * 200 + "@example.com and z@example.org",  # a long run, then a real address
+        "it's o'neil@example.com",  # an apostrophe inside, a quote before
+        "a@@b.example.com @x.example.com x@ @",  # anchors with no address around them
+        "a@b.example.com@c.example.com",  # two anchors in one run
+        "first.last@example.com\nsecond@example.org",  # texts joined by a line break (find_many)
+        "%+-.@example.com .x@example.com x.@example.com",
+    ],
+)
+def test_anchored_search_finds_what_the_pattern_finds(text: str) -> None:
+    """The "@"-anchored search gives exactly the pattern's own finditer (same spans, same order)."""
+    from detectors.base import anchored_finditer
+
+    (_, compiled), *_ = DETECTOR._compiled
+    expected = [m.span() for m in compiled.finditer(text)]
+    assert [m.span() for m in anchored_finditer(compiled, text, "@", DETECTOR.anchor_reach)] == expected
