@@ -92,14 +92,19 @@ import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import (
+    PhoneMetadata,
+    PhoneNumber,
+    PhoneNumberFormat,
+    PhoneNumberType,
+)
 
-from detectors.base import Detector, Match, Validation, context_pattern, field_words, has_min_digits
+from detectors.base import Detector, Match, Validation, context_pattern, field_words, has_min_digits, inflections
 from detectors.settings import DetectorSettings
 
 #: The shortest national numbers we care about have 7 digits; E.164 allows 15.
@@ -149,7 +154,7 @@ _RUN = r"(?:\+[ \t]?|\(\+?)?\d+(?:" + _SEP + r"\d+)*+\)?"
 _EXT = r"[ \t]*(?:(?P<ext_word>ext(?:ension|n)?\.?)|x|\#)[ \t]*\d{1,6}"
 _TIME = r"(?:[T ]\d\d?:\d\d(?::\d\d)?)?"
 #: Dates (ISO, d/m/y with / . -), date-times and IPv4 addresses, consumed whole so no run starts inside them.
-_DATE = r"\d{4}-\d\d-\d\d" + _TIME + r"|\d{4}/\d\d/\d\d|\d\d?(?P<dsep>[/.\-])\d\d?(?P=dsep)(?:\d{4}|\d\d)" + _TIME
+_DATE = r"\d{4}-\d\d-\d\d" + _TIME + r"|\d{4}/\d\d/\d\d|\d\d?(?:/\d\d?/|\.\d\d?\.|-\d\d?-)(?:\d{4}|\d\d)" + _TIME
 _SKIP = rf"(?<![\w.])(?:{_DATE}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})(?!\w|[.\-/]\d)"
 #: Cheap first test at each position: a digit (after at most "(+") and 6 more digits or separators.
 _SEVEN = r"(?=[+(]{0,2}\d[\d \t().\-/]{6})"
@@ -191,10 +196,6 @@ def _non_ascii_digits() -> str:
     return "[" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges) + "]"
 
 
-#: Pre-scan (about twice as fast as :data:`_SCAN`, which starts with lookarounds): where _SCAN can match.
-_PRESCAN = re.compile(r"[\d(+][\d \t().\-/]{6,}")
-#: characters after a pre-scan hit that a _SCAN match may still use (an extension, a date-time's time)
-_PRESCAN_SLACK = 32
 #: A whole value that is one phone number (lookups, phone fields).
 _WHOLE = re.compile(rf"(?P<run>{_RUN})(?P<ext>{_EXT})?", re.IGNORECASE)
 _GROUP = re.compile(r"\d+")
@@ -236,6 +237,67 @@ _STREET_AFTER = re.compile(
     re.IGNORECASE,
 )
 
+#: _SCAN, found by a search that skips at C speed to where a match can start (a digit, "+" or "(", the
+#: first thing a _SCAN match holds) and _SEVEN can hold (six phone characters follow, after at most one
+#: more "+" or "("), then tests _SCAN there: its group "all" is _SCAN's match.  (The lookbehind holds no
+#: back-reference: _DATE spells out its three separators.)
+_SCAN_AT = re.compile(rf"[+(\d](?=[+(]?[\d \t().\-/]{{6}})(?<=(?=(?P<all>{_SCAN.pattern})).)", re.IGNORECASE)
+_ALL, _RUN_GROUP, _EXT_WORD = (_SCAN_AT.groupindex[g] for g in ("all", "run", "ext_word"))
+#: An ASCII run's shape (bytes): its digits as "1", but the "0" of a trunk "(0)", written "(z)".
+_SHAPE_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
+#: What an ASCII run holds besides digits (_RUN): deleted, its digits are left.
+_RUN_PUNCTUATION = b" \t()+-./"
+#: _NOT_A_NUMBER and _DATE_INSIDE with every digit allowed anywhere: a run whose shape fails them is no
+#: date whatever its digits (the exact tests run only for the shapes that pass).
+_NOT_A_NUMBER_SHAPE = re.compile(
+    r"\d{4}-\d\d-\d\d|\d\d?[/.]\d\d?[/.]\d{2,4}|\d\d?:\d\d(?::\d\d)?|\d{1,3}(?:\.\d{1,3}){3}|\d{8}|\d{4} ?[-/] ?\d{4}"
+)
+_DATE_INSIDE_SHAPE = re.compile(r"(?<!\d)\d{4}-\d\d-\d\d(?!\d)")
+#: (run shape, written with "00" and a country code) -> _shape_of(): phone numbers come in few shapes
+_SHAPES: dict[tuple[bytes, bool], tuple | None] = {}
+#: PhoneDetector._fast_candidate's "ask _candidates"
+_CAREFUL = object()
+
+
+def _shape_of(shape: bytes, idd: bool) -> tuple | None:
+    """What :meth:`PhoneDetector._candidates` decides from a run's shape alone (None: no candidate):
+    (characters trimmed at the start, at the end, maybe a date, a ZIP+4 shape, international, gaps,
+    bare country code).  ``idd``: the run starts "00" and a country code (its digits tell)."""
+    run = shape.replace(b"z", b"0").decode()  # a run of that shape: "1"s, and the "0" of each "(0)"
+    trim_start = trim_end = 0
+    if run.endswith(")") and run.count(")") > run.count("("):
+        trim_end = 1
+    elif run.startswith("(") and run.endswith(")") and balanced(run[1:-1]):
+        trim_start = trim_end = 1
+    run = run[trim_start : len(run) - trim_end]
+    # PhoneDetector._shaped but its tests of the digits' values (dates: maybe_date)
+    if is_version(run) or not balanced(run) or _LOPSIDED.search(run) or run.count("/") > 1:
+        return None
+    if sum(len(g) == 1 for g in _GROUP.findall(run.replace("(0)", ""))) > 1:
+        return None
+    if "." in run and not run.startswith(("+", "(+")) and any(c in run for c in " \t-/"):
+        return None
+    zip4 = _ZIP4.fullmatch(run) is not None
+    maybe_date = bool(_NOT_A_NUMBER_SHAPE.fullmatch(run.strip("()+ ")) or _DATE_INSIDE_SHAPE.search(run))
+    # candidate()
+    plus = run.lstrip("(").startswith("+")
+    international = plus or idd
+    groups = _GROUP.findall(run.replace("(0)", " ") if international else run)
+    if international and not plus:
+        groups[0] = groups[0][2:]
+        groups = [g for g in groups if g]
+    if not groups:
+        return None
+    gaps: list[int] = []
+    if not international:
+        count = 0
+        for g in reversed(groups[1:]):
+            count += len(g)
+            gaps.append(count)
+    bare_country_code = not international and run[0].isdigit() and len(groups) > 1 and len(groups[0]) <= 3
+    return trim_start, trim_end, maybe_date, zip4, international, tuple(gaps), bare_country_code
+
+
 # -- context -------------------------------------------------------------------
 _PHONE = context_pattern(PHONE_WORDS)
 _NEGATIVE = context_pattern(NEGATIVE_WORDS)
@@ -268,6 +330,66 @@ _PATH_SEGMENTS = re.compile(r"[.\[\]/$*:]+")
 _PHONE_TAIL = re.compile(rf"(?:{_PHONE.pattern})[\s#:=.\-]*$", re.IGNORECASE)
 
 
+# -- fast pre-checks (each a necessary condition of the regex it guards: the same verdicts, found sooner) --
+def _first_letters(words: tuple[str, ...]) -> str:
+    """A character class of the first letters of ``words``: every match of their context_pattern starts
+    with one (all forms of a word share its first letter)."""
+    return "[" + "".join(re.escape(c) for c in sorted({w.strip().lower()[0] for w in words})) + "]"
+
+
+def _last_words(words: tuple[str, ...]) -> set[str]:
+    """Every form the last word of a match of ``context_pattern(words)`` can take, as the whole run of
+    letters and digits it ends (a hyphenated word may be written without its hyphen: "email")."""
+    forms: set[str] = set()
+    for phrase in words:
+        *head, last = re.split(r"[\s_]+", phrase.strip().lower())[-1].split("-")
+        head = [h for h in head if h]
+        for inflected in inflections(last):
+            forms.update("".join(head[k:]) + inflected for k in range(len(head) + 1))
+    return forms
+
+
+def _reversed(words: set[str] | tuple[str, ...]) -> str:
+    """A regex matching exactly ``words`` spelled backwards, as a trie: an alternation of hundreds of words
+    tries each in turn, one branch per letter finds the few that fit."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in reversed(word):
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        alternatives = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        if len(alternatives) == 1 and "" not in node:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ("|)" if "" in node else ")")
+
+    return branch(trie)
+
+
+#: _PHONE, skipping positions whose character starts no phone word (several times faster).
+_PHONE_AT = re.compile(rf"(?={_first_letters(PHONE_WORDS)}){_PHONE.pattern}", re.IGNORECASE)
+#: Pre-checks of _LABEL_BEFORE, _NUMBER_BEFORE and _NEGATIVE_LABEL, matched at the start of the window
+#: spelled backwards: whether it can end the way each must (its "$" anchor; a "$" before a final line
+#: break is covered, a line break being a tail character).  Each word is whole: a regex word ends where
+#: the reversed one meets a non-word character.
+_LABEL_BEFORE_ENDING = re.compile(
+    r"[\s:#.=\-(]*(?:[tmfpho]|(?:(?:no|ta)\s+)?(?:(?:em|su|mih|reh|meht)\s+)?"
+    rf"{_reversed(_last_words(LABEL_WORDS))})(?![^\W_])",
+    re.IGNORECASE,
+)
+_NUMBER_BEFORE_ENDING = re.compile(r"[\s:#.=\-]*(?:(?:si|saw)\s+)?s?rebmun(?![^\W_])", re.IGNORECASE)
+_NEGATIVE_LABEL_ENDING = re.compile(
+    r"[\s#:=.\-]*(?:\#|(?:(?:si|saw|era|erew)\s+)?"
+    rf"(?:\.?{_reversed(('no', 'nr', 'num', 'number', 'id', 'code'))}[\s#:=.\-]*)?"
+    rf"{_reversed(_last_words(NEGATIVE_WORDS))}(?![^\W_]))",
+    re.IGNORECASE,
+)
+
+
 class Reading(NamedTuple):
     """What one candidate is: ``valid`` (the 0.75 tier) and its normalised form."""
 
@@ -276,8 +398,7 @@ class Reading(NamedTuple):
     number: PhoneNumber | None  # None: not parseable (masked from the digits)
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     start: int
     end: int
     digits: str  # national digits, or country code + number when international
@@ -385,6 +506,7 @@ class PhoneDetector(Detector):
         self.regions = tuple(dict.fromkeys((settings.default_region, *settings.phone_regions)))
         self._checks = {r: region_check(r) for r in self.regions}
         self._readings: dict[tuple, Reading | None] = {}
+        self._masked: dict[tuple, tuple[Reading | None, str]] = {}
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, MIN_DIGITS)
@@ -481,9 +603,21 @@ class PhoneDetector(Detector):
         self._remember(key, Reading(True, "", None) if valid else None)
         return valid
 
+    def _masked_reading(self, c: _Candidate, strong_only: bool) -> tuple[Reading | None, str]:
+        """:meth:`_reading` and the preview of the reading, both cached."""
+        key = (c.digits, c.gaps, c.international, c.bare_country_code, strong_only)
+        try:
+            return self._masked[key]
+        except KeyError:
+            pass
+        reading = self._reading(c, strong_only)
+        found = self._masked[key] = reading, mask_reading(reading) if reading is not None else ""
+        return found
+
     def _remember(self, key: tuple, reading: Reading | None) -> None:
         if len(self._readings) >= _CACHE_SIZE:
             self._readings.clear()
+            self._masked.clear()
         self._readings[key] = reading
 
     def _loose(self, digits: str, bare_country_code: bool) -> Reading:
@@ -547,43 +681,166 @@ class PhoneDetector(Detector):
         return self._field_context(field)[0]
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
-        if not self.might_match(text):
-            return
+        return iter(self.find_many((text,), field)[0])
+
+    def find_many(self, texts: Sequence[str], field: str | None = None) -> list[list[Match]]:
+        """``find`` over many texts, scanned joined by line breaks (no run spans one, and a line break
+        reads as the end of a text to every look-around): one pass instead of one per text."""
         field_phone, field_negative = self._field_context(field)
+        found: list[list[Match]] = [[] for _ in texts]
+        chosen: Sequence[int] = range(len(texts))
         if field_phone:
-            loose = self._whole_field_value(text)
-            if loose is not None:
-                yield loose
-                return
-        # the whole value without blanks: a negative field name vetoes only a number that is all of it
-        whole = (len(text) - len(text.lstrip()), len(text.rstrip())) if field_negative else None
+            chosen = []
+            for i, text in enumerate(texts):
+                if self.might_match(text):
+                    loose = self._whole_field_value(text)
+                    if loose is not None:
+                        found[i].append(loose)
+                    else:
+                        chosen.append(i)
+        if chosen:
+            self._scan(texts, chosen, field_phone, field_negative, found)
+        return found
+
+    def _scan(
+        self, texts: Sequence[str], chosen: Sequence[int], field_phone: bool, field_negative: bool, found: list
+    ) -> None:
+        """Append the matches of the ``chosen`` texts to ``found``.
+
+        :meth:`might_match` is asked only of a text with a match, and not when a run of seven ASCII
+        digits was read in it (then it holds).  All checks read the text itself: their windows never
+        reach a neighbour.
+        """
+        joined = "\n".join([texts[i] for i in chosen])
         shaped_counts = self.threshold <= SHAPED_SCORE  # a phone-shaped run scores enough on its own
-        for m in scan(text):
-            if m.group("run") is None:
+        ends = list(accumulate(len(texts[i]) + 1 for i in chosen))  # one past each text's line break
+        k, next_start, offset = 0, ends[0], 0
+        text = texts[chosen[0]]
+        gate: bool | None = None  # might_match(text), once known
+        window, masked_readings = self.context_window, self._masked
+        search, pos = _SCAN_AT.search, 0
+        while (m := search(joined, pos)) is not None:  # _SCAN.finditer(joined)
+            pos = m.end(_ALL)
+            start = m.start(_RUN_GROUP)
+            if start < 0:
+                continue  # a date or an IPv4 address, skipped whole
+            if start >= next_start:  # the run is in a later text
+                while start >= ends[k]:
+                    k += 1
+                offset, next_start = ends[k - 1], ends[k]
+                text = texts[chosen[k]]
+                gate = None
+            c = self._fast_candidate(
+                text, start - offset, m.end(_RUN_GROUP) - offset, pos - offset, m.start(_EXT_WORD) >= 0
+            )
+            if c is _CAREFUL:
+                careful = _SCAN.match(text, m.start() - offset)
+                assert careful is not None  # the same match, read in the text itself
+                candidates: Iterable[_Candidate] = self._candidates(text, careful)
+            elif c is None:
                 continue
-            for c in self._candidates(text, m):
-                phone = field_phone or c.ext_word or self._phone_context(text, c.start, c.end)
+            else:
+                candidates = (c,)
+                gate = True  # seven ASCII digits: might_match(text) holds
+            # the whole value without blanks: a negative field name vetoes only a number that is all of it
+            whole = (len(text) - len(text.lstrip()), len(text.rstrip())) if field_negative else None
+            for c in candidates:
+                # the context checks of _phone_context and _negative_label, inlined (the window before the
+                # span, reversed, is read once for the pre-checks of both)
+                lo, before = max(0, c.start - window), None
+                phone = bool(
+                    field_phone
+                    or c.ext_word
+                    or _PHONE_AT.search(text, lo, c.start)
+                    or _PHONE_AT.search(text, c.end, c.end + window)
+                    or _LABEL_AFTER.match(text, c.end, c.end + window)
+                )
+                if not phone:
+                    before = text[lo : c.start][::-1]
+                    phone = self._label_before(text, lo, c.start, before)
                 if not (phone or c.international) and among_numbers(text, c.start, c.end):
                     continue  # "5  64 105 117 18  1   8  28 89 18 19  0": a column of figures
                 strong_only = not (phone or shaped_counts)
                 if strong_only and not (c.international or c.gaps or self._valid_in_default(c.digits)):
                     continue  # alone, an unbroken national run counts only if valid in the default region
-                reading = self._reading(c, strong_only)
+                known = masked_readings.get((c.digits, c.gaps, c.international, c.bare_country_code, strong_only))
+                reading, masked = known if known is not None else self._masked_reading(c, strong_only)
                 if reading is None:
                     continue
                 international_valid = reading.valid and c.international
                 if whole == (c.start, c.end) and not international_valid:
                     continue  # the whole value of an "order_ref" column (not a number in "order_notes")
-                if not international_valid and self._negative_label(text, c.start):
-                    continue
+                if not international_valid:
+                    if before is None:
+                        before = text[lo : c.start][::-1]
+                    if _NEGATIVE_LABEL_ENDING.match(before) and self._negative_label(text, c.start):
+                        continue
                 if reading.valid:
                     score = min(1.0, VALID_SCORE + self.context_boost) if phone else VALID_SCORE
                 else:
                     score = SHAPED_CONTEXT_SCORE if phone else SHAPED_SCORE
-                if score >= self.threshold:
-                    yield Match(
-                        self.entity, c.start, c.end, score, self.name, reading.normalised, mask_reading(reading)
+                if score < self.threshold:
+                    continue
+                if gate is None:
+                    gate = self.might_match(text)
+                if gate:
+                    found[chosen[k]].append(
+                        Match(self.entity, c.start, c.end, score, self.name, reading.normalised, masked)
                     )
+
+    def _fast_candidate(
+        self, text: str, start: int, end: int, span_end: int, ext_word: bool
+    ) -> _Candidate | object | None:
+        """What :meth:`_candidates` gives for the run ``text[start:end]`` (``span_end``: with its extension)
+        (None: nothing), its shape's tests cached; :data:`_CAREFUL` where only the careful path knows (a
+        time after the run, non-ASCII digits, more than MAX_DIGITS digits)."""
+        if text.startswith(":", end):  # maybe the hour of a time after the run ("... 0000 12:30")
+            return _CAREFUL
+        if _CURRENCY_BEFORE.search(text, max(0, start - 5), start) or _CURRENCY_AFTER.match(text, span_end):
+            return None
+        if text.startswith((" ", "\t"), span_end) and _STREET_AFTER.match(text, span_end, span_end + 60):
+            return None
+        run = text[start:end]
+        if not run.isascii():
+            return _CAREFUL
+        written = run.lstrip("(")
+        plus = written.startswith("+")
+        idd = not plus and written.startswith("00") and len(written) > 2 and written[2] in "123456789"
+        raw = run.encode()
+        key = (raw.replace(b"(0)", b"(z)") if b"(0)" in raw else raw).translate(_SHAPE_DIGITS), idd
+        try:
+            shape = _SHAPES[key]
+        except KeyError:
+            if len(_SHAPES) >= _CACHE_SIZE:
+                _SHAPES.clear()
+            shape = _SHAPES[key] = _shape_of(*key)
+        if shape is None:
+            return None
+        trim_start, trim_end, maybe_date, zip4, international, gaps, bare_country_code = shape
+        if trim_start or trim_end:
+            start, end = start + trim_start, end - trim_end
+            run = text[start:end]
+            if trim_end:
+                span_end = end  # the extension of "(... 020 7946 0958 x12)" is not the number's
+        if maybe_date and (_NOT_A_NUMBER.fullmatch(run.strip("()+ ")) or _DATE_INSIDE.search(run)):
+            return None
+        if zip4 and (_STATE_BEFORE.search(text, max(0, start - 6), start) or _USA_AFTER.match(text, end)):
+            return None
+        if international and "(0)" in run:
+            run = run.replace("(0)", " ")
+        digits = run.encode().translate(None, _RUN_PUNCTUATION).decode()
+        if idd:
+            digits = digits[2:]
+        n = len(digits)
+        if n > MAX_DIGITS:
+            return _CAREFUL  # maybe two numbers side by side (_split)
+        if n < MIN_DIGITS:
+            return None
+        if not international and (
+            (not gaps and n > MAX_UNBROKEN_DIGITS) or digits.startswith("00") or (13 <= n <= 19 and luhn(digits))
+        ):
+            return None
+        return _Candidate(start, span_end, digits, gaps, international, bare_country_code, ext_word)
 
     # -- find() helpers --------------------------------------------------------------
     def _whole_field_value(self, text: str) -> Match | None:
@@ -686,40 +943,20 @@ class PhoneDetector(Detector):
         leaf = next((s for s in reversed(_PATH_SEGMENTS.split(field)) if s and not s.isdigit()), "")
         return phone, not phone and bool(_NEGATIVE.search(field_words(leaf)))
 
-    def _phone_context(self, text: str, start: int, end: int) -> bool:
-        """A phone word within ``context_window`` characters before or after the span, or a label next to it."""
-        lo, hi = max(0, start - self.context_window), end + self.context_window
-        if _PHONE.search(text, lo, start) or _PHONE.search(text, end, hi):
+    def _label_before(self, text: str, lo: int, start: int, before: str) -> bool:
+        """A label right before the span ("T: ", "Work: ", "my number is "; ``before``: ``text[lo:start]``
+        reversed): the part of the phone context a phone word before or after it did not settle."""
+        if _LABEL_BEFORE_ENDING.match(before) and _LABEL_BEFORE.search(text, lo, start):
             return True
-        if _LABEL_BEFORE.search(text, lo, start) or _LABEL_AFTER.match(text, end, hi):
-            return True
-        m = _NUMBER_BEFORE.search(text, lo, start)
+        m = _NUMBER_BEFORE.search(text, lo, start) if _NUMBER_BEFORE_ENDING.match(before) else None
         return m is not None and not _NEGATIVE_TAIL.search(text, max(0, m.start() - self.context_window), m.start())
 
     def _negative_label(self, text: str, start: int) -> bool:
-        """A negative label right before the span ("Order no. ", "ref: "), not itself after a phone word."""
-        m = _NEGATIVE_LABEL.search(text, max(0, start - self.context_window), start)
+        """A negative label right before the span ("Order no. ", "ref: "), not itself after a phone word
+        (the caller ran its pre-check, _NEGATIVE_LABEL_ENDING)."""
+        lo = max(0, start - self.context_window)
+        m = _NEGATIVE_LABEL.search(text, lo, start)
         return m is not None and not _PHONE_TAIL.search(text, max(0, m.start() - self.context_window), m.start())
-
-
-def scan(text: str) -> Iterator[re.Match[str]]:
-    """``_SCAN.finditer(text)``, searching only where the pre-scan finds seven phone characters."""
-    pos, n = 0, len(text)
-    while pos < n:
-        hit = _PRESCAN.search(text, pos)
-        if hit is None:
-            return
-        # a run may start two characters before the hit ("(+44)": the pre-scan starts at "+")
-        hi = min(n, hit.end() + _PRESCAN_SLACK)
-        m = _SCAN.search(text, max(pos, hit.start() - 2), hi)
-        if m is None or m.start() > hit.end():  # a match further on belongs to a later hit
-            pos = hit.end()
-            continue
-        if m.end() >= hi and hi < n:  # cut short by the window: match again on the whole text
-            m = _SCAN.match(text, m.start())
-            assert m is not None
-        yield m
-        pos = max(m.end(), pos + 1)
 
 
 def candidate(text: str, start: int, end: int, span_end: int, ext_word: bool) -> _Candidate | None:
