@@ -11,6 +11,7 @@ ever see free-text columns.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
@@ -350,7 +351,7 @@ def scan_texts(
     """Identifier detectors per text plus NER over all texts in one batch, overlaps resolved."""
     found = detect_each(texts, detectors, field, prefilter)
     if ner is not None:
-        for matches, ner_matches in zip(found, ner.find_batch(list(texts)), strict=True):
+        for matches, ner_matches in zip(found, ner.find_batch(list(texts), found), strict=True):
             matches.extend(ner_matches)
     out = []
     for text, matches in zip(texts, found, strict=True):
@@ -368,6 +369,7 @@ def scan_texts(
 # -- extraction -----------------------------------------------------------------
 PerValues = Callable[[list[str]], list[list[Match]]]
 _MATCH_FIELDS = ("entity_type", "start", "end", "score", "detector", "normalised", "preview")
+_match_fields = operator.attrgetter(*_MATCH_FIELDS)
 
 
 def _identifier_values(plan: ColumnPlan, detector: Detector, detectors: Sequence[Detector], field: str) -> PerValues:
@@ -420,13 +422,13 @@ def _per_distinct(strings: pa.Array, field: str, run: PerValues, candidates: str
         return match_schema().empty_table()
     encoded = pc.dictionary_encode(trimmed.filter(mask))
     found = run(encoded.dictionary.to_pylist())
-    pairs = [(key, m) for key, matches in enumerate(found) for m in matches]
-    if not pairs:
+    counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    if not counts.any():
         return match_schema().empty_table()
-    found_table = pa.table({name: [getattr(m, name) for _, m in pairs] for name in _MATCH_FIELDS})
-    # map each row to its distinct value's matches (pairs are grouped by key, in order)
-    pair_keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
-    counts = np.bincount(pair_keys, minlength=len(found))
+    fields = _match_fields
+    values = zip(*(fields(m) for matches in found for m in matches), strict=True)
+    found_table = pa.table(dict(zip(_MATCH_FIELDS, map(list, values), strict=True)))
+    # map each row to its distinct value's matches (found_table is grouped by distinct value, in order)
     first = np.concatenate(([0], np.cumsum(counts)[:-1]))
     row_keys = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     per_row = counts[row_keys]

@@ -312,13 +312,34 @@ def propagate_names(text: str, matches: list[Match], detector: str = "person_men
     if not words:
         return []
     out = _coordinated(text, matches, detector)
-    pattern = re.compile(
-        r"(?<![\w'’])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w])"
-    )
     spans = sorted((m.start, m.end) for m in (*matches, *out))
-    for w in pattern.finditer(text):
-        if not any(s < w.end() and w.start() < e for s, e in spans):
-            out.append(_person(text, w.start(), w.end(), PROPAGATED_SCORE, detector))
+    for start, end in mentions(text, words):
+        if not any(s < end and start < e for s, e in spans):
+            out.append(_person(text, start, end, PROPAGATED_SCORE, detector))
+    return out
+
+
+def mentions(text: str, words: set[str]) -> list[tuple[int, int]]:
+    """Where ``words`` occur in ``text`` as whole words, as a regex alternation of them (longest
+    first) would find them: no letter, digit, "_" or apostrophe before, no letter, digit or "_" after.
+
+    Searched with ``str.find`` rather than a regex compiled per text (each text has its own names).
+    """
+    found: list[tuple[int, int]] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before in "_'’") and not (after.isalnum() or after == "_"):
+                found.append((at, end))
+            at = text.find(word, at + 1)
+    found.sort(key=lambda span: (span[0], -span[1]))
+    out: list[tuple[int, int]] = []
+    for start, end in found:  # leftmost first, the longest word at a start, none inside the last taken
+        if not out or start >= out[-1][1]:
+            out.append((start, end))
     return out
 
 

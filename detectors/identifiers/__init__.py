@@ -22,6 +22,7 @@ from detectors.identifiers.us_driver_license import UsDriverLicenseDetector
 from detectors.identifiers.us_ssn import UsSsnDetector
 from detectors.names import NameDetector
 from detectors.settings import DetectorSettings
+from detectors.towns import TownDetector
 
 __all__ = [
     "IDENTIFIER_ENTITIES",
@@ -56,7 +57,7 @@ _NAME_ENTITIES = ("PERSON", "LOCATION")
 
 
 #: Rule recognizers for the NER entity types (their threshold is settings.ner_threshold).
-_NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, PlaceNameDetector, NameDetector)
+_NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, PlaceNameDetector, TownDetector, NameDetector)
 
 
 def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:

@@ -31,8 +31,8 @@ SAMPLES = [
 
 def test_build_all_in_stable_order() -> None:
     detectors = build_identifier_detectors(GB)
-    # identifiers, then the address and place-name (LOCATION) and name-list (PERSON) recognizers
-    assert tuple(d.entity for d in detectors) == (*IDENTIFIER_ENTITIES, "LOCATION", "LOCATION", "PERSON")
+    # identifiers, then the address, place-name and town (LOCATION) and name-list (PERSON) recognizers
+    assert tuple(d.entity for d in detectors) == (*IDENTIFIER_ENTITIES, "LOCATION", "LOCATION", "LOCATION", "PERSON")
     assert len({d.name for d in detectors}) == len(detectors)
     assert all(d.version for d in detectors)
     assert [d.name for d in build_identifier_detectors(GB)] == [d.name for d in detectors]

