@@ -7,7 +7,8 @@ word is checked against what the rules already know:
 
 * it lies in a match of the identifier, address, place or name-list rules
   ("Sarah Jones" from the name lists, "sarah.jones@..." from the e-mail rule);
-* it is a month or a weekday ("Monday"), which the model calls DATE;
+* it is a month or a weekday ("Monday"), which the model calls DATE, and no
+  frequent first name ("May", "June");
 * it opens a sentence (the text's start, or after ".", "!", "?", ":", "=" or a
   line break, opening quotes and brackets aside) and is a common English word that
   is neither a first name nor a surname (US Census lists) nor a place name
@@ -18,8 +19,8 @@ word is checked against what the rules already know:
 A text in which every capitalised word is accounted for skips the model:
 whatever the model would have tagged there, a rule already has, or it is a
 common word the model would not call a person or a place.  A text with any
-other capitalised word ("Vsevolod", "Acme", "Leeds" outside a cue) is read by
-the model as before.  ``DetectorSettings(ner_gate=False)`` sends every text
+other capitalised word ("Vsevolod", "Acme", "Leeds" opening a sentence) is
+read by the model as before.  ``DetectorSettings(ner_gate=False)`` sends every text
 with a capitalised word to the model.
 
 Common words are words with a Zipf frequency of at least
@@ -70,7 +71,7 @@ def needs_model(text: str, matches: Sequence[Match]) -> bool:
         if any(m.start < end and start < m.end for m in matches):
             continue
         folded = word.group().casefold()
-        if folded in MONTHS_AND_DAYS:
+        if folded in MONTHS_AND_DAYS and folded not in frequent_names(FIRST_NAME_RANKS, 0):  # "May", "June"
             continue
         if opens_sentence(text, start) and is_common_word(folded):
             continue

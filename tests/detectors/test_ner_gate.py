@@ -31,6 +31,7 @@ def person(text: str, value: str) -> Match:
         ("Spoke to Vsevolod about the delivery.", None, True),  # an unknown word inside a sentence
         ("Spoke to Sarah Jones about the delivery.", None, True),  # no rule found the name
         ("Will called about the delivery.", None, True),  # a frequent first name
+        ("Met May at the branch.", None, True),  # a month that is also a frequent first name
         ("Brown called about the delivery.", None, True),  # a frequent surname
         ("Leeds is where the parcel went.", None, True),  # a town
         ("Jordan called about the parcel.", None, True),  # a country (and a first name)
