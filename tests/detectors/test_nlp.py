@@ -141,3 +141,18 @@ def test_missing_model_is_one_clear_line_without_download(no_network: None) -> N
     with pytest.raises(ModelNotInstalled) as info:
         build_analyzer(DetectorSettings(spacy_model="en_core_web_nosuch"))
     assert str(info.value) == "spaCy model 'en_core_web_nosuch' is not installed (pip install en-core-web-nosuch)"
+
+
+def test_gate_skips_the_model_where_rules_account_for_every_capitalised_word(ner: NerDetector) -> None:
+    """With the rules' matches passed in, a text whose capitalised words they explain is not read by the
+    model; one with a word left over is, and ``ner_gate=False`` reads every text."""
+    from detectors.nlp import name_match
+
+    text = "Spoke to Alice Smith about the refund."
+    start = text.index("Alice Smith")
+    rule = name_match("PERSON", text, start, start + len("Alice Smith"), 0.8, "name_list")
+    assert ner.find_batch([text], [[rule]]) == [[]]  # explained: the model is skipped
+    found = ner.find_batch([text], [[]])[0]  # nothing known: the model reads it
+    assert ("PERSON", "Alice Smith") in [(m.entity_type, text[m.start : m.end]) for m in found]
+    ungated = NerDetector(DetectorSettings(ner_gate=False), analyzer=ner.analyzer)
+    assert ungated.find_batch([text], [[rule]])[0] == found
