@@ -43,6 +43,7 @@ from connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Era
 from connectors.files import FileConnector, FileInfo
 from connectors.formats.common import BOM, CP1252, UTF8, decode, failure_reason, plural
 from connectors.formats.delimited import DELIMITERS, read_header
+from connectors.formats.jsondoc import records
 from connectors.formats.jsonpath import ROOT, child, scalar_text
 from connectors.local import path_from_url
 
@@ -477,23 +478,7 @@ def _flatten(node: Any) -> dict[str, list[_Leaf]]:
 
 def _records(document: Any) -> dict[str, dict[str, list[_Leaf]]]:
     """:func:`connectors.formats.jsondoc.records` over parsed nodes: concrete record path -> leaves by field."""
-    root: dict[str, list[_Leaf]] = {}
-    found = {ROOT: root}
-    stack: list[tuple[str, str, Any, dict[str, list[_Leaf]] | None]] = [(ROOT, ROOT, document, root)]
-    while stack:
-        wildcard, concrete, node, fields = stack.pop()
-        if fields is None:
-            fields = found[concrete] = {}
-        if isinstance(node, dict):
-            stack.extend((child(wildcard, k), child(concrete, k), v, fields) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            for index in range(len(node) - 1, -1, -1):
-                item = node[index]
-                starts = isinstance(item, dict)
-                stack.append((f"{wildcard}[*]", f"{concrete}[{index}]", item, None if starts else fields))
-        else:
-            fields.setdefault(wildcard, []).append(node)
-    return found
+    return {concrete: fields for _, concrete, fields in records(document, leaf=lambda node: node)}
 
 
 def _joined(leaves: list[_Leaf]) -> tuple[str, Chars]:

@@ -138,9 +138,11 @@ class _SQLEraser(Eraser):
     def _connect(self) -> Any:
         """A new read-write session; SourceError when the source cannot be reached."""
 
-    @abstractmethod
     def _statement(self, sql: str, params: Sequence[Any], fetch: bool) -> Any:
-        """Run one statement on the session: its rows when ``fetch``, else its row count (raw driver errors)."""
+        """Run one statement on the session: its rows when ``fetch``, else its row count (raw driver errors).
+        Connections with an ``execute`` method (sqlite3, psycopg 3) run it there; others override this."""
+        cursor = self._conn.execute(sql, list(params))
+        return cursor.fetchall() if fetch else cursor.rowcount
 
     @abstractmethod
     def _reason(self, exc: BaseException) -> str:
@@ -472,10 +474,6 @@ class SQLiteEraser(_SQLEraser):
     def _errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
 
-    def _statement(self, sql: str, params: Sequence[Any], fetch: bool) -> Any:
-        cursor = self._conn.execute(sql, list(params))
-        return cursor.fetchall() if fetch else cursor.rowcount
-
     def _reason(self, exc: BaseException) -> str:
         lines = str(exc).strip().splitlines()
         return f"SQLite error: {lines[0] if lines else type(exc).__name__}"
@@ -590,10 +588,6 @@ class PostgresEraser(_SQLEraser):
         import psycopg
 
         return (psycopg.Error,)
-
-    def _statement(self, sql: str, params: Sequence[Any], fetch: bool) -> Any:
-        cursor = self._conn.execute(sql, list(params))
-        return cursor.fetchall() if fetch else cursor.rowcount
 
     def _reason(self, exc: BaseException) -> str:
         return self._reader._error_reason(exc)  # the primary message only: DETAIL lines may quote values

@@ -39,6 +39,15 @@ def shared_dataset(*parts: str) -> Path:
     return path
 
 
+def require_dask() -> None:
+    """Skip a test that needs Dask when it is not installed (fail under PIISCAN_REQUIRE_SERVICES: CI has it)."""
+    if importlib.util.find_spec("distributed") is not None:
+        return
+    if os.environ.get("PIISCAN_REQUIRE_SERVICES") == "1":
+        pytest.fail('dask is not installed (pip install -e ".[test]")')
+    pytest.skip("dask is not installed (pip install 'piiscan[dask]')")
+
+
 def load_bench_module(filename: str) -> ModuleType:
     """Import a script from ``bench/`` (not a package) by path, once per test session."""
     name = f"piiscan_bench_{Path(filename).stem}"

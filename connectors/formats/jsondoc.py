@@ -11,7 +11,7 @@ is parsed in memory: JSON has no cheap split points.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from connectors.base import TableBatch
@@ -42,8 +42,9 @@ def read_json(stream: BinaryIO, encoding: str) -> Iterator[TableBatch]:
                 yield TableBatch(batch, row_locators=[{"json_path": concrete} for concrete, _ in part])
 
 
-def records(document: Any) -> list[tuple[str, str, Fields]]:
-    """(wildcard path, concrete path, fields) of every record, in document order."""
+def records(document: Any, leaf: Callable[[Any], Any] = scalar_text) -> list[tuple[str, str, Fields]]:
+    """(wildcard path, concrete path, fields) of every record, in document order; ``leaf`` turns each
+    scalar into what the fields hold (its text; the eraser keeps its parsed node and position)."""
     root: Fields = {}
     found: list[tuple[str, str, Fields]] = [(ROOT, ROOT, root)]
     # (wildcard path, concrete path, node, fields of the enclosing record or None to start one)
@@ -61,5 +62,5 @@ def records(document: Any) -> list[tuple[str, str, Fields]]:
                 starts_record = isinstance(item, dict)
                 stack.append((f"{wildcard}[*]", f"{concrete}[{index}]", item, None if starts_record else fields))
         else:
-            fields.setdefault(wildcard, []).append(scalar_text(node))
+            fields.setdefault(wildcard, []).append(leaf(node))
     return found

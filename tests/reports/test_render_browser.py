@@ -56,28 +56,18 @@ def _render(page: Path, tmp: Path, *extra: str) -> Rendered:
     """Load ``page`` in headless Chromium (its own profile in ``tmp``) and dump the DOM, logging and net log."""
     tmp.mkdir(parents=True, exist_ok=True)
     net_log = tmp / "net-log.json"
-    proc = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            f"--user-data-dir={tmp / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--log-net-log={net_log}",
-            *extra,
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    proc = _headless(
+        tmp / "profile", "--enable-logging=stderr", "--v=0", f"--log-net-log={net_log}", *extra, "--dump-dom", page=page
     )
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
     return Rendered(proc.returncode, proc.stdout, console, _page_requests(net_log))
+
+
+def _headless(profile: Path, *flags: str, page: Path) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium with its own profile, no background traffic, then ``flags``, on ``page``."""
+    base = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    command = [_chromium(), *base, f"--user-data-dir={profile}", *flags, page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180)
 
 
 def _page_requests(net_log: Path) -> list[str]:
@@ -179,24 +169,8 @@ def test_the_page_logs_no_console_error_and_requests_nothing(
 def test_a_screenshot_is_a_png(report: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     page, _ = report
     shot = tmp_path / "report.png"
-    proc = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    flags = ("--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={shot}")
+    proc = _headless(tmp_path / "profile", *flags, page=page)
     assert proc.returncode == 0, proc.stderr[-2000:]
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

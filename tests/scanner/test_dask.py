@@ -22,22 +22,13 @@ from connectors.mysql import MySQLConnector
 from connectors.postgres import PostgresConnector
 from scanner.config import ConfigError, load_config
 from scanner.index import open_index
-from tests.conftest import REPO, TEST_KEY_HEX, run_cli
+from tests.conftest import REPO, TEST_KEY_HEX, require_dask, run_cli
 from tests.estate_test_support import generate_estate
-
-
-def _require_dask() -> None:
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        if os.environ.get("PIISCAN_REQUIRE_SERVICES") == "1":
-            pytest.fail('dask is not installed (pip install -e ".[test]")')
-        pytest.skip("dask is not installed (pip install 'piiscan[dask]')")
 
 
 @pytest.fixture(autouse=True)
 def _dask_installed() -> None:
-    _require_dask()
+    require_dask()
 
 
 #: environment variable naming the folder where SlowConnector leaves its progress markers

@@ -8,7 +8,6 @@ and give the same answers as a local index of the same estate.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from scanner.erasure import AuditLog
 from scanner.index import IndexLockedError, acquire_lock, open_index
 from scanner.storage import Store
-from tests.conftest import run_cli
+from tests.conftest import require_dask, run_cli
 
 pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server
 
@@ -110,8 +109,7 @@ def test_the_hmac_key_can_live_on_object_storage(
 
 
 def test_a_dask_scan_writes_a_remote_index_equal_to_the_local_pools(tmp_path: Path, endpoint: str, bucket: str) -> None:
-    if os.environ.get("PIISCAN_REQUIRE_SERVICES") != "1":  # CI has the test extra's dask: there it must run
-        pytest.importorskip("distributed", reason="dask is not installed (pip install 'piiscan[dask]')")
+    require_dask()
     root = write_estate(tmp_path / "estate")
     remote, local = f"s3://{bucket}/dask", str(tmp_path / "local-index")
     scan(root, remote, endpoint, "--executor", "dask", "--workers", "2", "--unit-mb", "0.001")
