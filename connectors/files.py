@@ -57,6 +57,8 @@ from connectors.formats.common import (
     UTF8,
     RangeStream,
     ShortReads,
+    Utf8Stream,
+    WideEncoding,
     count_newlines,
     failure_reason,
     find_newline,
@@ -64,6 +66,7 @@ from connectors.formats.common import (
     read_head,
     skip_bytes,
     sniff_encoding,
+    wide_encoding,
 )
 from connectors.formats.delimited import DELIMITERS, read_delimited, read_header
 from connectors.formats.html import read_html
@@ -106,6 +109,13 @@ DOCUMENT_READERS: dict[str, Callable[[BinaryIO], Iterator[ReadResult]]] = {
     "pdf": read_pdf,
     "eml": lambda stream: read_eml(stream, read_attachment, is_supported_name),
     "mbox": lambda stream: read_mbox(stream, read_attachment, is_supported_name),
+}
+#: Readers of the line formats other than CSV/TSV, given a UTF-8 or cp1252 stream and its encoding.
+_TEXT_READERS: dict[str, Callable[[BinaryIO, str], Iterator[ReadResult]]] = {
+    "text": read_text,
+    "jsonl": read_jsonl,
+    "json": read_json,
+    "html": read_html,
 }
 SQLITE = "sqlite"  # a database file: listed so the caller can scan it as a sqlite:// source
 _SPOOL_BYTES = 64 << 20
@@ -225,6 +235,8 @@ class FileConnector(Connector):
             return SQLITE
         if not text:
             return None
+        if wide_encoding(head) is not None:
+            return "text"
         if b"\0" in head:
             return self._file_problem(info, "skipped", "binary content")
         if looks_like_utf8_text(head, complete=len(head) >= info.size):
@@ -258,6 +270,9 @@ class FileConnector(Connector):
         """Byte ranges of about ``unit_bytes``, each starting right after a newline."""
         cuts = [0]
         with self._open(item.item_id) as stream:
+            if wide_encoding(read_head(stream)) is not None:
+                return []  # UTF-16/32: a b"\n" byte is not a line end; read whole
+            stream.seek(0)
             while cuts[-1] + unit_bytes < item.size:
                 stream.seek(cuts[-1] + unit_bytes - 1)
                 newline = find_newline(stream)
@@ -340,6 +355,10 @@ class FileConnector(Connector):
         """Text-like formats: checks (empty, binary, encoding), then the format reader."""
         item = unit.item
         head = self._head(item)
+        wide = wide_encoding(head)
+        if wide is not None:
+            yield from self._read_wide(unit, wide)
+            return
         if not head or b"\0" in head:
             if unit.part == 0:  # reported once per item, not once per unit
                 yield ItemProblem("", "skipped", "binary content" if head else "empty file")
@@ -372,6 +391,23 @@ class FileConnector(Connector):
             else:
                 header_lines = 0 if first_line == 1 else self._lines_before(item, header_end)
                 yield from read_delimited(stream, item.fmt, columns, encoding, first_line - header_lines)
+
+    def _read_wide(self, unit: WorkUnit, wide: WideEncoding) -> Iterator[ReadResult]:
+        """UTF-16/32 text, one unit (see ``_line_ranges``), transcoded to UTF-8 for the same readers."""
+        item = unit.item
+        if unit.part:  # planned as parts before the file became UTF-16/32: the first part reads it all
+            return
+        yield ItemProblem("", "note", wide.note)
+        with (
+            self._content(item, len(wide.bom)) as raw,
+            io.BufferedReader(Utf8Stream(raw, wide.codec), BLOCK_BYTES) as stream,  # type: ignore[arg-type]
+        ):
+            if item.fmt in DELIMITERS:
+                columns, _ = read_header(stream, item.fmt)
+                if columns:
+                    yield from read_delimited(stream, item.fmt, columns, UTF8)  # type: ignore[arg-type]
+            elif item.fmt in _TEXT_READERS:
+                yield from _TEXT_READERS[item.fmt](stream, UTF8)  # type: ignore[arg-type]
 
     # -- byte access ------------------------------------------------------------
 

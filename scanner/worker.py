@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
+from connectors.formats.text import owned_matches
 from detectors.settings import DetectorSettings
 from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
 from scanner.keys import SubjectHasher
@@ -122,7 +123,7 @@ class UnitScanner:
                         break
                     continue
                 if isinstance(chunk, TextChunk):
-                    matches = [self.engine.detect_texts(chunk.lines, field=chunk.field)]
+                    matches = [owned_matches(chunk, self.engine.detect_texts(chunk.lines, field=chunk.field))]
                     records += len(chunk.lines)
                 elif isinstance(chunk, TableBatch):
                     matches = list(self._detect_table(chunk, (item.source, item.item_id)))

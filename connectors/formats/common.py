@@ -15,12 +15,24 @@ import io
 import os
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
 
 TEXT_CHUNK_LINES = 2_000
 TEXT_CHUNK_CHARS = 1 << 20
+#: A line longer than this many characters (plus the overlap) is scanned in pieces of this many
+#: characters, each read with LINE_OVERLAP_CHARS of its neighbours on both sides, so one line never
+#: has to be held (or matched against) whole: a 200 MB line without a newline is bounded like any other.
+LINE_PIECE_CHARS = 64 * 1024
+LINE_OVERLAP_CHARS = 2 * 1024
+#: Bytes of one line handed on at a time by :func:`iter_line_parts`.
+LINE_PART_BYTES = 64 * 1024
+#: Largest single JSON value parsed in memory (a whole .json document, one JSON Lines record): a parsed
+#: document takes several times its size in objects, so a bigger one is skipped with a note.
+MAX_JSON_BYTES = 64 << 20
+JSON_TOO_LARGE = f"too large to parse as one document (over {MAX_JSON_BYTES >> 20} MB)"
 TABLE_BATCH_ROWS = 65_536
 SNIFF_BYTES = 8_192
 BLOCK_BYTES = 1 << 20
@@ -89,6 +101,63 @@ def looks_like_utf8_text(head: bytes, complete: bool) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class WideEncoding:
+    """A UTF-16/UTF-32 text encoding found at the start of a file: ``codec`` decodes what follows ``bom``."""
+
+    codec: str
+    bom: bytes
+    name: str
+
+    @property
+    def note(self) -> str:
+        how = "byte-order mark" if self.bom else "no byte-order mark"
+        return f"decoded as {self.name} ({how})"
+
+
+_WIDE_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32LE"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32BE"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16LE"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16BE"),
+)
+#: Share of 2-byte units whose high byte is NUL for BOM-less UTF-16 (text that is mostly Latin script).
+_NUL_SHARE = 0.4
+_MIN_NULS = 4  # a few bytes with one NUL are binary, not a word of UTF-16
+_CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r\f\v\x1b"} | {0x7F}
+
+
+def wide_encoding(head: bytes) -> WideEncoding | None:
+    """The UTF-16/32 encoding of a file starting with ``head``, or None (UTF-8, cp1252 or binary).
+
+    A byte-order mark decides; without one, UTF-16 is recognised by its NUL pattern: the NUL high byte
+    of Latin characters sits at every odd position (little-endian) or every even one (big-endian) and
+    almost never at the other.  Either way the head must decode to text without control characters.
+    """
+    for bom, codec, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            unit = 4 if "32" in codec else 2
+            return WideEncoding(codec, bom, name) if _decodes_as_text(head[len(bom) :], codec, unit) else None
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
+    for nuls, other, codec, name in ((odd, even, "utf-16-le", "UTF-16LE"), (even, odd, "utf-16-be", "UTF-16BE")):
+        if nuls >= max(_MIN_NULS, _NUL_SHARE * pairs) and other <= 0.01 * pairs and _decodes_as_text(head, codec, 2):
+            return WideEncoding(codec, b"", name)
+    return None
+
+
+def _decodes_as_text(data: bytes, codec: str, unit: int) -> bool:
+    """Whether ``data`` (possibly cut mid-character at its end) decodes strictly to control-free text."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        text = decoder.decode(data[: len(data) - len(data) % unit])
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and not any(ord(c) in _CONTROL for c in text)
+
+
 def read_head(stream: BinaryIO, size: int = SNIFF_BYTES) -> bytes:
     """Up to ``size`` bytes; a read error after some bytes returns what was read."""
     parts: list[bytes] = []
@@ -121,6 +190,52 @@ def iter_lines(stream: BinaryIO) -> Iterator[bytes]:
     last = b"".join(pending)
     if last:
         yield last[:-1] if last.endswith(b"\r") else last
+
+
+def iter_line_parts(stream: BinaryIO, limit: int = LINE_PART_BYTES) -> Iterator[tuple[bytes, bool]]:
+    """Lines as :func:`iter_lines` splits them, in parts of at most ``limit`` bytes: (part, ends_line).
+
+    A line longer than ``limit`` comes in several parts cut between UTF-8 characters (and never
+    between a b"\\r" and its b"\\n"), the last one with ``ends_line`` True; at most one block and one
+    part are held whatever the line structure.
+    """
+    pending = bytearray()  # the unfinished line's bytes not yet handed on
+    started = False  # some of the unfinished line was handed on already
+    while block := stream.read(BLOCK_BYTES):
+        pieces = block.split(b"\n")
+        for index, piece in enumerate(pieces):
+            pending += piece
+            if index == len(pieces) - 1:
+                break
+            if len(pending) > limit:
+                yield from _cut(pending, limit)
+            if pending.endswith(b"\r"):
+                del pending[-1]
+            yield bytes(pending), True
+            pending.clear()
+            started = False
+        if len(pending) > limit:
+            for part in _cut(pending, limit):
+                started = True
+                yield part
+    if pending or started:
+        if pending.endswith(b"\r"):
+            del pending[-1]
+        yield bytes(pending), True
+
+
+def _cut(pending: bytearray, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Leading parts of ``pending`` (removed from it) while it is longer than ``limit``."""
+    while len(pending) > limit:
+        cut = limit
+        while cut > limit - 3 and pending[cut] & 0xC0 == 0x80:  # inside a UTF-8 sequence
+            cut -= 1
+        if pending[cut] & 0xC0 == 0x80:
+            cut = limit  # not UTF-8 here (the cp1252 fallback): any byte is a boundary
+        if pending[cut - 1] == 0x0D:
+            cut -= 1
+        yield bytes(pending[:cut]), False
+        del pending[:cut]
 
 
 def count_newlines(stream: BinaryIO, limit: int) -> int:
@@ -192,22 +307,29 @@ class ShortReads(io.RawIOBase):
 
 
 class Utf8Stream(io.RawIOBase):
-    """Bytes of ``raw`` re-encoded as UTF-8 from the cp1252 fallback (for pyarrow's CSV reader)."""
+    """Bytes of ``raw`` re-encoded as UTF-8 from the cp1252 fallback or from ``codec`` (UTF-16/32), so
+    readers that want UTF-8 (pyarrow's CSV reader, line splitting on b"\\n") can read them."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, codec: str = CP1252) -> None:
         super().__init__()
         self._raw = raw
         self._buffer = b""
+        self._decoder = None if codec == CP1252 else codecs.getincrementaldecoder(codec)(errors="replace")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        if not self._buffer:
+        while not self._buffer:
             block = self._raw.read(BLOCK_BYTES)
-            if not block:
-                return 0
-            self._buffer = decode(block, CP1252).encode(UTF8)
+            if self._decoder is None:
+                if not block:
+                    return 0
+                self._buffer = decode(block, CP1252).encode(UTF8)
+            else:
+                self._buffer = self._decoder.decode(block, final=not block).encode(UTF8, errors="surrogatepass")
+                if not block and not self._buffer:
+                    return 0
         size = min(len(buffer), len(self._buffer))
         buffer[:size] = self._buffer[:size]
         self._buffer = self._buffer[size:]

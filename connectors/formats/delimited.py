@@ -83,7 +83,11 @@ def read_delimited(
                 part = batch.slice(offset, TABLE_BATCH_ROWS)
                 start, locators = rows.take(part.num_rows)
                 yield TableBatch(part, first_row=start, row_locators=locators, key_note=rows.note)
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc):  # pyarrow's fixed text for a row longer than a block; never quotes data
+            raise ReadFailure(
+                f"{fmt.upper()} row after data row {rows.next - 1} is over {_BLOCK_SIZE >> 20} MB: too large to parse"
+            ) from None
         raise ReadFailure(f"malformed {fmt.upper()} (parse error after data row {rows.next - 1})") from None
     if rows.skipped:
         yield ItemProblem("", "note", f"{plural(len(rows.skipped), 'malformed row')} skipped")

@@ -5,7 +5,8 @@ their nearest enclosing record (or the root).  Records are grouped by their
 wildcard path (``$.customers[*]``) into batches whose columns are field paths
 from the document root (``$.customers[*].email``) and whose row locators are
 the concrete record paths (``{"json_path": "$.customers[3]"}``).  The document
-is parsed in memory: JSON has no cheap split points.
+is parsed in memory: JSON has no cheap split points, so one over MAX_JSON_BYTES is skipped
+(a JSON Lines file is read line by line instead).
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from connectors.base import TableBatch
-from connectors.formats.common import TABLE_BATCH_ROWS, ReadFailure, decode
+from connectors.base import ItemProblem, TableBatch
+from connectors.formats.common import JSON_TOO_LARGE, MAX_JSON_BYTES, TABLE_BATCH_ROWS, ReadFailure, decode
 from connectors.formats.jsonpath import ROOT, child, join_values, scalar_text
 from connectors.formats.tables import rows_to_batch
 
 Fields = dict[str, list[str | None]]
 
 
-def read_json(stream: BinaryIO, encoding: str) -> Iterator[TableBatch]:
-    text = decode(stream.read(), encoding)
+def read_json(stream: BinaryIO, encoding: str) -> Iterator[TableBatch | ItemProblem]:
+    """The document's records; a document over MAX_JSON_BYTES is skipped with one line saying so."""
+    data = stream.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        yield ItemProblem("", "skipped", JSON_TOO_LARGE)
+        return
+    text = decode(data, encoding)
+    del data
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from connectors.base import ItemProblem, TableBatch
-from connectors.formats.common import TABLE_BATCH_ROWS, decode, iter_lines, plural
+from connectors.formats.common import (
+    JSON_TOO_LARGE,
+    MAX_JSON_BYTES,
+    TABLE_BATCH_ROWS,
+    decode,
+    iter_line_parts,
+    plural,
+)
 from connectors.formats.jsonpath import flat_record
 from connectors.formats.tables import rows_to_batch
 
@@ -20,8 +27,11 @@ from connectors.formats.tables import rows_to_batch
 def read_jsonl(stream: BinaryIO, encoding: str, first_line: int = 1) -> Iterator[TableBatch | ItemProblem]:
     rows: list[dict[str, str | None]] = []
     numbers: list[int] = []
-    invalid = 0
-    for number, raw in enumerate(iter_lines(stream), first_line):
+    invalid = too_large = 0
+    for number, raw in enumerate(_lines(stream), first_line):
+        if raw is None:
+            too_large += 1
+            continue
         if not raw.strip():
             continue
         try:
@@ -36,6 +46,23 @@ def read_jsonl(stream: BinaryIO, encoding: str, first_line: int = 1) -> Iterator
     yield from _batch(rows, numbers)
     if invalid:
         yield ItemProblem("", "note", f"{plural(invalid, 'invalid JSON line')} skipped")
+    if too_large:
+        yield ItemProblem("", "note", f"{plural(too_large, 'JSON line')} skipped: {JSON_TOO_LARGE}")
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """Each line's bytes, or None for a line over MAX_JSON_BYTES (not held in memory)."""
+    parts: list[bytes] = []
+    size = 0
+    for part, ends_line in iter_line_parts(stream):
+        size += len(part)
+        if size <= MAX_JSON_BYTES:
+            parts.append(part)
+        else:
+            parts = []
+        if ends_line:
+            yield b"".join(parts) if size <= MAX_JSON_BYTES else None
+            parts, size = [], 0
 
 
 def _batch(rows: list[dict[str, str | None]], numbers: list[int]) -> Iterator[TableBatch]:
