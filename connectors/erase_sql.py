@@ -236,8 +236,19 @@ class _SQLEraser(Eraser):
             key_columns = set(value)
         else:
             return _unstable(item)
-        if action.action == "null_columns":
-            if not action.columns:
+        if action.action == "redact_cells":
+            for span in action.spans:
+                column = table.column(span.field or "")
+                if column is None:
+                    return f"a shared value of {item} is not a plain column (a JSON path?); erase by hand"
+                if not column.text or column.key or column.name in key_columns:
+                    return f"column {column.name} of {item} is shared and not free text; erase by hand"
+                if not 0 <= span.start < span.end:
+                    return f"a span in column {column.name} of {item} is empty; re-scan and re-plan"
+            if not action.spans and not action.columns:
+                return f"nothing to clear in {item}"
+        if action.action in ("null_columns", "redact_cells"):
+            if not action.columns and action.action == "null_columns":
                 return f"no columns to clear in {item}"
             for name in action.columns:
                 column = table.column(name)
@@ -277,11 +288,34 @@ class _SQLEraser(Eraser):
     def _expected(self, table: _Table, action: EraseAction, row: dict[str, Any]) -> str | None:
         if action.action == "delete_row":
             return None
-        changed = dict(row)
+        return row_hash(self.digest, dict(row) | self._new_values(table, action, row))
+
+    @staticmethod
+    def _new_values(table: _Table, action: EraseAction, row: dict[str, Any]) -> dict[str, Any]:
+        """Column -> new value of a clearing action: NULL (REDACTION in a NOT NULL column) for the subject's
+        columns; for a shared cell, its text with the subject's spans replaced by REDACTION and every other
+        character kept.  _DBError when a span does not fit the cell as it is now."""
+        out: dict[str, Any] = {}
         for name in action.columns:
             column = table.column(name)
-            changed[name] = REDACTION if column is not None and column.not_null else None
-        return row_hash(self.digest, changed)
+            out[name] = REDACTION if column is not None and column.not_null else None
+        by_column: dict[str, list[tuple[int, int]]] = {}
+        for span in action.spans:
+            by_column.setdefault(span.field or "", []).append((span.start, span.end))
+        for name, spans in by_column.items():
+            value = row.get(name)
+            if not isinstance(value, str) or max(end for _, end in spans) > len(value):
+                raise _DBError(f"a shared value in column {name} of {table.item} is not the text scanned; re-plan")
+            merged: list[list[int]] = []
+            for start, end in sorted(spans):
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            for start, end in reversed(merged):
+                value = value[:start] + REDACTION + value[end:]
+            out[name] = value
+        return out
 
     # -- inspect ---------------------------------------------------------------------------
 
@@ -303,7 +337,11 @@ class _SQLEraser(Eraser):
             except _DBError as exc:
                 out[action.action_id] = Inspection(None, None, f"cannot read a row of {item}: {exc}")
                 continue
-            after = None if row is None else self._expected(table, action, row)
+            try:
+                after = None if row is None else self._expected(table, action, row)
+            except _DBError as exc:
+                out[action.action_id] = Inspection(None, None, str(exc))
+                continue
             out[action.action_id] = Inspection(before, after)
         return out
 
@@ -381,9 +419,9 @@ class _SQLEraser(Eraser):
             elif dry_run:
                 result = ActionResult(aid, "dry_run", before, action.after)
             else:
-                result = self._change(table, action, where, params, before)
+                result = self._change(table, action, where, params, before, row)
         except _DBError as exc:
-            verb = "delete a row of" if action.action == "delete_row" else "clear columns of"
+            verb = "delete a row of" if action.action == "delete_row" else "clear values of"
             result = ActionResult(aid, "failed", before, detail=f"cannot {verb} {table.item}: {exc}")
         if result.outcome == "done":
             self._exec(f"RELEASE SAVEPOINT {_SAVEPOINT}")
@@ -391,19 +429,19 @@ class _SQLEraser(Eraser):
             self._undo()
         return result
 
-    def _change(self, table: _Table, action: EraseAction, where: str, params: list[Any], before: str) -> ActionResult:
+    def _change(
+        self, table: _Table, action: EraseAction, where: str, params: list[Any], before: str, row: dict[str, Any]
+    ) -> ActionResult:
         if action.action == "delete_row":
             count = self._exec(f"DELETE FROM {table.qualified} WHERE {where}", params)
         else:
             sets, values = [], []
-            for name in action.columns:
-                column = table.column(name)
-                assert column is not None  # checked by _problem
-                if column.not_null:
-                    sets.append(f"{self._quote(name)} = {self.placeholder}")
-                    values.append(REDACTION)
-                else:
+            for name, value in self._new_values(table, action, row).items():
+                if value is None:
                     sets.append(f"{self._quote(name)} = NULL")
+                else:
+                    sets.append(f"{self._quote(name)} = {self.placeholder}")
+                    values.append(value)
             count = self._exec(f"UPDATE {table.qualified} SET {', '.join(sets)} WHERE {where}", values + params)
         after, _ = self._state(table, where, params, lock=False)
         if count != 1 or after != action.after:

@@ -30,8 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 #: Actions a plan may hold.  ``manual`` is never executed: it records a location a human must handle.
-ActionKind = Literal["delete_row", "null_columns", "redact_spans", "delete_file", "delete_object", "manual"]
-ROW_ACTIONS = ("delete_row", "null_columns")
+ActionKind = Literal[
+    "delete_row", "null_columns", "redact_cells", "redact_spans", "delete_file", "delete_object", "manual"
+]
+#: ``redact_cells``: a row shared with someone else -- the subject's whole columns cleared (``columns``) and
+#: the subject's values inside cells that also hold someone else's (``spans``) replaced by REDACTION.
+ROW_ACTIONS = ("delete_row", "null_columns", "redact_cells")
 FILE_ACTIONS = ("redact_spans", "delete_file", "delete_object")
 
 #: Text put in place of an erased span in a rewritten file, and in a NOT NULL text column that cannot be nulled.
@@ -59,7 +63,8 @@ class EraseAction:
     """One proposed change to one target (a row, or a whole file/object).
 
     ``locator`` is the row's locator (tables) or None (files).  ``columns`` are the columns
-    ``null_columns`` clears; ``spans`` the findings ``redact_spans`` replaces with :data:`REDACTION`.
+    ``null_columns`` and ``redact_cells`` clear; ``spans`` the findings ``redact_spans`` (in a file) and
+    ``redact_cells`` (in a row's text cells: ``field`` is the column) replace with :data:`REDACTION`.
     ``before``/``after`` are filled in by :meth:`Eraser.inspect`.
     """
 

@@ -17,6 +17,18 @@ def _location(entry: dict[str, Any]) -> str:
     return f"{where} [{_locator_text(entry['locator'])}]" if entry.get("locator") else where
 
 
+def _detail(entry: dict[str, Any]) -> str:
+    """Which columns a clearing action empties and how many shared cells it edits; else the reason."""
+    if entry["action"] == "null_columns":
+        return ", ".join(entry["columns"])
+    if entry["action"] == "redact_cells":
+        cells = sorted({s["field"] for s in entry["spans"]})
+        parts = [", ".join(entry["columns"])] if entry["columns"] else []
+        parts.append(f"the subject's values in shared cell(s) {', '.join(cells)}")
+        return "; ".join(parts)
+    return entry.get("reason", "")
+
+
 def render_erase_plan(plan: dict[str, Any], path: Path) -> str:
     """What the plan will do, for a human to review before ``--apply``."""
     subject = ", ".join(f"{i['entity_type']} {i['preview']}" for i in plan["subject"]["identifiers"])
@@ -25,7 +37,7 @@ def render_erase_plan(plan: dict[str, Any], path: Path) -> str:
             "id": e["action_id"],
             "action": "stale" if e["stale"] else e["action"],
             "location": _location(e),
-            "detail": ", ".join(e["columns"]) if e["action"] == "null_columns" else e.get("reason", ""),
+            "detail": _detail(e),
         }
         for e in plan["actions"]
     ]

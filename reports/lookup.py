@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reports.attribution import Attribution, attribute
 from scanner.index import Index
 from scanner.keys import SubjectHasher
 from scanner.worker import row_key
@@ -70,6 +71,8 @@ class LookupResult:
     depth: int = 0
     max_hops: int = 0
     ambiguous_identifiers: list[dict[str, Any]] = field(default_factory=list)
+    #: who each finding of the subject's records belongs to (None without ``linked``)
+    attribution: Attribution | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -89,6 +92,7 @@ class LookupResult:
                 "locations": len(self.locations),
                 "items": len({(loc["source"], loc["item"]) for loc in self.locations}),
                 "sources": len({loc["source"] for loc in self.locations}),
+                "third_party": sum(bool(loc.get("third_party")) for loc in self.locations),
             },
         }
         if self.related is not None:
@@ -99,7 +103,7 @@ class LookupResult:
         return out
 
 
-def _location(row: dict[str, Any], via: dict[str, Any] | None) -> dict[str, Any]:
+def _location(row: dict[str, Any], via: dict[str, Any] | None, owner: str = "subject") -> dict[str, Any]:
     return {
         "source": row["source"],
         "item": row["item"],
@@ -111,11 +115,13 @@ def _location(row: dict[str, Any], via: dict[str, Any] | None) -> dict[str, Any]
         "preview": row["preview"],
         "span": [row["span_start"], row["span_end"]],
         "via": via,
+        "attribution": owner,
+        "third_party": owner == "third_party",
         "scan_id": row["scan_id"],
     }
 
 
-def _co_located(link: dict[str, Any], via: dict[str, Any]) -> dict[str, Any]:
+def _co_located(link: dict[str, Any], via: dict[str, Any], owner: str) -> dict[str, Any]:
     """A finding that shares a record with an identifier of the subject."""
     return _location(
         {
@@ -129,6 +135,7 @@ def _co_located(link: dict[str, Any], via: dict[str, Any]) -> dict[str, Any]:
             "span_end": link["linked_span_end"],
         },
         via,
+        owner,
     )
 
 
@@ -161,7 +168,8 @@ def lookup(
             seen.add(marker)
             result.locations.append(location)
 
-    for row in index.occurrences_for(keys).to_pylist():
+    direct = index.occurrences_for(keys).to_pylist()
+    for row in direct:
         add(_location(row, None))
     links = _Links(index)
     resolved = {
@@ -184,16 +192,24 @@ def lookup(
             return {"entity_type": info["entity_type"], "preview": info["preview"], "hop": info["hop"]}
 
         followed = [k for k, v in resolved.items() if v["hop"]]
-        for row in index.occurrences_for(followed).to_pylist():
+        occurrences = index.occurrences_for(followed).to_pylist()
+        for row in occurrences:
             add(_location(row, via(row["subject_key"])))
+        result.attribution = attribute([*direct, *occurrences], links(resolved), set(resolved), ambiguous_keys)
         for link in links(resolved):
-            add(_co_located(link, via(link["subject_key"])))
+            record = (link["source"], link["item"], link["locator"])
+            owner = result.attribution.owner(
+                record, link["linked_field"], link["linked_span_start"], link["linked_span_end"]
+            )
+            add(_co_located(link, via(link["subject_key"]), owner or "unattributed"))
     result.locations.sort(key=_sort_key)
     if related:
-        # the subject's own: what was asked for, what was resolved, and everything in the records found with it --
-        # except the shared identifiers, which are someone else's too
+        # the subject's own: what was asked for, what was resolved, and what the records found with it hold that
+        # is attributed to the subject (reports.attribution) -- not the shared identifiers, not a colleague's name
         own = set(resolved)
-        own |= {link["linked_key"] for link in links(own)} - ambiguous_keys
+        if result.attribution is None:
+            result.attribution = attribute(direct, links(own), own, ambiguous_keys)
+        own |= result.attribution.subject_keys
         result.related, result.depth = footprint(index, hasher, result.locations, own, depth), depth
     return result
 

@@ -35,12 +35,13 @@ from typing import Any
 from connectors.base import SourceError, locator_json
 from connectors.erasers import ROW_ACTIONS, ActionResult, EraseAction, Eraser, Span, open_eraser
 from connectors.registry import open_source
+from reports.attribution import Finding, RecordAttribution, attribute_from_index
 from reports.lookup import DEFAULT_DEPTH, Query, lookup
 from scanner.config import ScanConfig
 from scanner.index import Index, open_index
 from scanner.keys import SubjectHasher, key_id
 from scanner.sanitise import one_line
-from scanner.storage import Store, is_remote
+from scanner.storage import Store, is_remote, write_private
 from scanner.worker import row_key
 
 log = logging.getLogger("piiscan.erasure")
@@ -86,79 +87,35 @@ class _RowFacts:
     """What the index says about one table row of the request."""
 
     fields: set[str] = field(default_factory=set)
+    spans: list[Span] = field(default_factory=list)  # the subject's values in cells shared with someone else
     entity_types: set[str] = field(default_factory=set)
     reached: str = "direct"
-    depth: int = 0
     own: bool = True  # a location of the subject (else a related row reached through a foreign key)
-    shared: bool = False  # also holds someone else's identifier
+    shared: bool = False  # also holds someone else's data (reports.attribution)
+    depth: int = 0
     foreign_path: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Finding:
-    key: str
-    entity_type: str
-    locator: str
-    field: str | None
-    start: int
-    end: int
-
-
-@dataclass
-class _Record:
-    """One record (row, line, cell) holding the subject's data: their identifiers, the other findings in it,
-    and whether someone else's identifier is in it too."""
-
-    identifiers: dict[tuple, _Finding] = field(default_factory=dict)
-    attributes: dict[tuple, _Finding] = field(default_factory=dict)
-    shared: bool = False
-    reached: str = "linked"
-
-    def erasable(self) -> list[_Finding]:
-        """What erasure removes from the record: the subject's identifiers, and the rest of what was found
-        with them (name, address, birth date) only when nobody else's identifier shares the record -- in a
-        shared record those may be the other person's."""
-        chosen = dict(self.identifiers)
-        if not self.shared:
-            chosen.update({k: v for k, v in self.attributes.items() if k not in chosen})
-        return [chosen[k] for k in sorted(chosen, key=lambda k: (k[0] or "", k[1], k[2]))]
-
-
-def _records(index: Index, resolved: set[str], ambiguous: set[str], queried: set[str]) -> dict[Row, _Record]:
-    """The subject's records, from the index: occurrences of the resolved identifiers, and through their
-    links everything else found in the same records."""
-    records: dict[Row, _Record] = {}
-    for occ in index.occurrences_for(resolved).to_pylist():
-        record = records.setdefault((occ["source"], occ["item"], occ["locator"]), _Record())
-        finding = _Finding(
-            occ["subject_key"], occ["entity_type"], occ["locator"], occ["field"], occ["span_start"], occ["span_end"]
-        )
-        record.identifiers[(finding.field, finding.start, finding.end)] = finding
-        if occ["subject_key"] in queried:
-            record.reached = "direct"
-    for link in index.links_for(resolved).to_pylist():
-        record = records.setdefault((link["source"], link["item"], link["locator"]), _Record())
-        other = link["linked_key"]
-        if other in resolved or other in ambiguous:  # the subject's own (already listed), or nobody's alone
-            continue
-        if link["linkable"]:
-            record.shared = True
-            continue
-        finding = _Finding(
-            other,
-            link["linked_entity_type"],
-            link["locator"],
-            link["linked_field"],
-            link["linked_span_start"],
-            link["linked_span_end"],
-        )
-        record.attributes[(finding.field, finding.start, finding.end)] = finding
-    return records
 
 
 def _column_of(field_name: str) -> str:
     """The table column a finding's field lives in (JSON columns are indexed per path: ``profile.email``)."""
     return field_name.split(".", 1)[0]
+
+
+def _row_facts(record: RecordAttribution, reached: str) -> _RowFacts:
+    """The subject's columns of a row: whole columns when nobody else's finding shares the cell, else the
+    subject's spans within the cell (the other person's words around them stay)."""
+    facts = _RowFacts(reached=reached, shared=record.holds_others)
+    others = {_column_of(f.field) for f in record.findings.values() if f.field and record.owners[f.spot] != "subject"}
+    for finding in record.subject:
+        facts.entity_types.add(finding.entity_type)
+        if not finding.field:
+            continue
+        column = _column_of(finding.field)
+        if column in others:
+            facts.spans.append(Span(json.loads(record.record[2]), finding.field, finding.start, finding.end))
+        else:
+            facts.fields.add(column)
+    return facts
 
 
 def plan_erasure(
@@ -171,26 +128,36 @@ def plan_erasure(
     request_id: str | None = None,
     **lookup_options: Any,
 ) -> dict[str, Any]:
-    """The erasure plan for one subject, as plain data (written as JSON by the CLI; see docs/erasure.md)."""
+    """The erasure plan for one subject, as plain data (written as JSON by the CLI; see docs/erasure.md).
+
+    What each record holds is attributed by :mod:`reports.attribution`: only the subject's findings are
+    erased, and a record holding anything of someone else is cleared, never deleted.
+    """
     hasher = SubjectHasher(key)
     result = lookup(index, hasher, queries, linked=linked, related=True, depth=depth, **lookup_options)
     ambiguous = {a["subject_key"] for a in getattr(result, "ambiguous_identifiers", []) or []}
     resolved = set(result.subject_keys) | {r["subject_key"] for r in result.linked_identifiers}
-    records = _records(index, resolved, ambiguous, set(result.subject_keys))
+    attribution = result.attribution or attribute_from_index(index, resolved, ambiguous)
+    queried = set(result.subject_keys)
     current = index.current_items()
 
     rows: dict[Row, _RowFacts] = {}
-    file_findings: dict[tuple[str, str], list[_Finding]] = defaultdict(list)
+    file_findings: dict[tuple[str, str], list[tuple[str, Finding]]] = defaultdict(list)
+    names: dict[tuple[str, str], list[tuple[str, Finding]]] = defaultdict(list)
+    direct: set[tuple[str, str, str]] = set()
     erase_keys: set[str] = set(resolved)
-    for (source, item, locator), record in sorted(records.items()):
-        findings = record.erasable()
+    for (source, item, locator), record in sorted(attribution.records.items()):
+        findings = record.subject
         erase_keys |= {f.key for f in findings}
-        if current.get((source, item), {}).get("fmt") == "table":
-            facts = rows.setdefault((source, item, locator), _RowFacts(reached=record.reached, shared=record.shared))
-            facts.fields |= {_column_of(f.field) for f in findings if f.field}
-            facts.entity_types |= {f.entity_type for f in findings}
+        reached = "direct" if any(f.key in queried for f in findings) else "linked"
+        if reached == "direct":
+            direct.add((source, item, locator))
+        if record.name_locator:
+            names[(source, item)].extend((locator, f) for f in findings)
+        elif current.get((source, item), {}).get("fmt") == "table":
+            rows[(source, item, locator)] = _row_facts(record, reached)
         else:
-            file_findings[(source, item)].extend(findings)
+            file_findings[(source, item)].extend((locator, f) for f in findings)
     kept: list[dict[str, Any]] = []
     for rel in result.related or []:
         row = (rel["source"], rel["item"], locator_json(rel["locator"]))
@@ -209,42 +176,59 @@ def plan_erasure(
             row, _RowFacts(reached="foreign_key", depth=rel["depth"], own=False, foreign_path=rel["via"]["path"])
         )
 
-    pinned = _referenced_from_outside(index, hasher, set(rows))
-    max_depth = max((f.depth for f in rows.values()), default=0)
+    order, why_kept = _row_order(index, hasher, rows)
     actions: list[dict[str, Any]] = []
-    for number, (row, facts) in enumerate(sorted(rows.items(), key=lambda kv: (-kv[1].depth, kv[0])), 1):
+    for number, (row, facts) in enumerate(sorted(rows.items(), key=lambda kv: (order.get(kv[0], 0), kv[0])), 1):
         source, item, locator = row
         action = EraseAction(f"r{number:05d}", source, item, "delete_row", json.loads(locator))
-        if facts.own and (row in pinned or facts.shared):
-            why = "referenced by rows outside this request" if row in pinned else "also holds others' identifiers"
-            if facts.fields:
+        why = why_kept.get(row) or ("also holds someone else's data" if facts.shared else None)
+        if why and why.startswith("foreign-key cycle"):
+            action.action, action.reason = "manual", why
+        elif facts.own and why:
+            if facts.spans:
+                action.action, action.columns = "redact_cells", tuple(sorted(facts.fields))
+                action.spans = tuple(facts.spans)
+                action.reason = f"{why}: clear the subject's values in it, keep the rest of the row"
+            elif facts.fields:
                 action.action, action.columns = "null_columns", tuple(sorted(facts.fields))
                 action.reason = f"{why}: clear the subject's columns instead of deleting the row"
             else:
                 action.action, action.reason = "manual", f"{why} and the subject's columns are not known"
-        elif not facts.own and row in pinned:
-            action.action, action.reason = "manual", "referenced by rows outside this request"
+        elif not facts.own and why:
+            action.action, action.reason = "manual", why
         else:
             action.reason = "the subject's row" if facts.own else "references the subject's rows"
         actions.append(
-            _planned(action, current, order=max_depth - facts.depth, reached=facts.reached, depth=facts.depth)
+            _planned(action, current, order=order.get(row, 0), reached=facts.reached, depth=facts.depth)
             | {"entity_types": sorted(facts.entity_types), "foreign_key_path": facts.foreign_path}
         )
-    for number, ((source, item), findings) in enumerate(sorted(file_findings.items()), 1):
+    last = max((a["order"] for a in actions), default=-1) + 1
+    for number, ((source, item), found) in enumerate(sorted(file_findings.items()), 1):
         action = EraseAction(
             f"f{number:05d}",
             source,
             item,
             "redact_spans",
-            spans=tuple(Span(json.loads(f.locator), f.field, f.start, f.end) for f in findings),
+            spans=tuple(Span(json.loads(loc), f.field, f.start, f.end) for loc, f in found),
             reason="replace the subject's findings with a redaction mark",
         )
-        reached = (
-            "direct" if any(records[(source, item, f.locator)].reached == "direct" for f in findings) else "linked"
+        actions.append(
+            _planned(action, current, order=last, reached=_reached(direct, source, item, found), depth=0)
+            | {"entity_types": sorted({f.entity_type for _, f in found})}
+        )
+    for number, ((source, item), found) in enumerate(sorted(names.items()), 1):
+        action = EraseAction(
+            f"n{number:05d}",
+            source,
+            item,
+            "manual",
+            locator=json.loads(found[0][0]),
+            reason="the subject's identifier is in the item's name: rename the item by hand (piiscan never "
+            "deletes an item for its name)",
         )
         actions.append(
-            _planned(action, current, order=max_depth + 1, reached=reached, depth=0)
-            | {"entity_types": sorted({f.entity_type for f in findings})}
+            _planned(action, current, order=last, reached=_reached(direct, source, item, found), depth=0)
+            | {"entity_types": sorted({f.entity_type for _, f in found}), "rename": True}
         )
 
     _inspect(actions, key, config)
@@ -264,6 +248,7 @@ def plan_erasure(
             "subject_keys": list(result.subject_keys),
             "linked_keys": sorted(resolved - set(result.subject_keys)),
             "ambiguous_keys": sorted(ambiguous),
+            "third_party_keys": sorted(attribution.third_party_keys - erase_keys),
             "verify_keys": sorted(erase_keys),
             "linked": linked,
             "depth": depth,
@@ -276,6 +261,76 @@ def plan_erasure(
     }
 
 
+def _reached(direct: set[Row], source: str, item: str, found: list[tuple[str, Finding]]) -> str:
+    return "direct" if any((source, item, locator) in direct for locator, _ in found) else "linked"
+
+
+def _row_order(
+    index: Index, hasher: SubjectHasher, rows: dict[Row, _RowFacts]
+) -> tuple[dict[Row, int], dict[Row, str]]:
+    """Execution order of the planned rows and why some of them must stay.
+
+    Over the whole closure (every identifier, every row however it was reached): a row referenced by a row
+    that stays (outside the request, another person's, or a row of the plan that is only cleared) cannot be
+    deleted; the deletions are ordered dependants first (a topological order of the foreign-key graph of the
+    planned rows), and rows that reference each other in a cycle cannot be deleted in any order: they are left
+    to a human, with the reason.
+    """
+    by_key = {row_key(hasher, *row): row for row in rows}
+    edges: set[tuple[Row, Row]] = set()
+    why: dict[Row, str] = {}
+    for ref in index.references_to(by_key).to_pylist():
+        target = by_key.get(ref["target_key"])
+        if target is None or target != (ref["source"], ref["target_item"], ref["target_locator"]):
+            continue
+        referrer = (ref["source"], ref["item"], ref["locator"])
+        if referrer == target:
+            continue
+        if referrer in rows:
+            edges.add((referrer, target))
+        else:
+            why.setdefault(target, "referenced by rows outside this request")
+    while True:
+        deleted = {row for row, facts in rows.items() if row not in why and not facts.shared}
+        changed = True
+        while changed:  # a row that stays keeps its references: what it references stays too
+            changed = False
+            for referrer, target in edges:
+                if target in deleted and referrer not in deleted:
+                    deleted.discard(target)
+                    why.setdefault(target, "referenced by a row that this plan keeps (cleared, not deleted)")
+                    changed = True
+        graph = {(a, b) for a, b in edges if b in deleted and a in deleted}
+        order, cyclic = _levels(set(rows), graph)
+        if not cyclic:
+            return order, why
+        items = " -> ".join(sorted({row[1] for row in cyclic}))
+        for row in cyclic:
+            why[row] = f"foreign-key cycle between rows of {items}: no deletion order works; erase by hand"
+
+
+def _levels(nodes: set[Row], edges: set[tuple[Row, Row]]) -> tuple[dict[Row, int], set[Row]]:
+    """Kahn's algorithm: a level per node with every edge (a, b) going from a lower level to a higher one, and
+    the nodes left on cycles."""
+    incoming: dict[Row, int] = dict.fromkeys(nodes, 0)
+    outgoing: dict[Row, list[Row]] = defaultdict(list)
+    for a, b in edges:
+        incoming[b] += 1
+        outgoing[a].append(b)
+    level = dict.fromkeys(nodes, 0)
+    ready = sorted(n for n, count in incoming.items() if count == 0)
+    done: set[Row] = set()
+    while ready:
+        node = ready.pop()
+        done.add(node)
+        for nxt in outgoing[node]:
+            level[nxt] = max(level[nxt], level[node] + 1)
+            incoming[nxt] -= 1
+            if incoming[nxt] == 0:
+                ready.append(nxt)
+    return level, nodes - done
+
+
 def _planned(action: EraseAction, current: dict, order: int, reached: str, depth: int) -> dict[str, Any]:
     state = current.get((action.source, action.item), {})
     return action.to_dict() | {
@@ -286,20 +341,6 @@ def _planned(action: EraseAction, current: dict, order: int, reached: str, depth
         "fingerprint": state.get("fingerprint"),
         "stale": False,
     }
-
-
-def _referenced_from_outside(index: Index, hasher: SubjectHasher, rows: set[Row]) -> set[Row]:
-    """Rows of the request that rows outside it reference: deleting them would break (or cascade into)
-    someone else's records."""
-    by_key = {row_key(hasher, *row): row for row in rows}
-    pinned: set[Row] = set()
-    for ref in index.references_to(by_key).to_pylist():
-        target = by_key.get(ref["target_key"])
-        if target is None or target != (ref["source"], ref["target_item"], ref["target_locator"]):
-            continue
-        if (ref["source"], ref["item"], ref["locator"]) not in rows:
-            pinned.add(target)
-    return pinned
 
 
 def _by_item(actions: Iterable[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -387,10 +428,7 @@ def stale_items(plan: dict[str, Any]) -> dict[str, set[str]]:
 # -- plan files ------------------------------------------------------------------------------------------
 def write_plan(plan: dict[str, Any], path: Path) -> None:
     """Write atomically (a plan is an instruction to change data: never half-written)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_plan(path: Path, key: bytes) -> dict[str, Any]:
