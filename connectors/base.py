@@ -342,6 +342,18 @@ class Connector(ABC):
         Raises SourceError only when the source as a whole is unusable.
         """
 
+    def item_identity(self, item_id: str) -> str:
+        """What the item *is*, however this source reaches it: the resolved real path of a local file or
+        SQLite database, bucket and key of an object, server, share and path of an SMB file, server,
+        database and table of a database server's table.
+
+        Two sources that reach the same item (a folder and a file in it, nested folders, a database
+        file in a scanned folder and named on its own) give it the same identity, so a scan reads it
+        once.  It is compared in memory while planning, never stored (a path may name a person).
+        Default: the source and the item id.
+        """
+        return f"{self.source}\x1f{item_id}"
+
     def plan(self, item: ItemRef, unit_bytes: int) -> list[WorkUnit]:
         """Split an item into work units of roughly ``unit_bytes``; default one."""
         return [WorkUnit(item)]

@@ -75,6 +75,12 @@ class LocalConnector(FileConnector):
         an item listed with fmt "sqlite" as its own source."""
         return str(self.root if self.root.is_dir() else self.root.parent)
 
+    def item_identity(self, item_id: str) -> str:
+        """The file's resolved real path: a file reached through a link, a nested folder or as a source
+        of its own is the same file."""
+        path = self.root.joinpath(*item_id.split("/")) if self.root.is_dir() else self.root
+        return "file://" + os.path.realpath(path)
+
     def _open(self, rel_path: str) -> BinaryIO:
         parts = rel_path.split("/")
         if ".." in parts:

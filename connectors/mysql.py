@@ -348,6 +348,12 @@ class MySQLConnector(Connector):
     def source(self) -> str:
         return self._address.source
 
+    def item_identity(self, item_id: str) -> str:
+        """Server and "database.table" (the item id), whoever connects and whichever database the URL
+        names: ``mysql://host/db`` and ``mysql://host`` reach ``db``'s tables under the same identity."""
+        host = self._address.host.lower()
+        return f"mysql://{host}:{self._address.port}\x1f{item_id}"
+
     @property
     def database(self) -> str | None:
         return self._address.database

@@ -291,6 +291,17 @@ class PostgresConnector(Connector):
     def source(self) -> str:
         return self._source
 
+    def item_identity(self, item_id: str) -> str:
+        """Server, database and table ("schema.table"), whoever connects: two URLs for the same database
+        (another user, options, a password or not) reach the same tables."""
+        try:
+            params = psycopg.conninfo.conninfo_to_dict(self.url)
+        except psycopg.Error:
+            return super().item_identity(item_id)
+        host = str(params.get("host") or "localhost").lower()
+        database = params.get("dbname") or params.get("user") or ""
+        return f"postgresql://{host}:{params.get('port') or 5432}/{database}\x1f{item_id}"
+
     @property
     def _kinds(self) -> list[str]:
         """Relation kinds listed: tables (partitions are tables; their partitioned parents

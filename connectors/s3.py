@@ -239,6 +239,10 @@ class S3Connector(FileConnector):
     def _key(self, rel_path: str) -> str:
         return self._single_key if self._single_key is not None else self.folder + rel_path
 
+    def item_identity(self, item_id: str) -> str:
+        """Endpoint, bucket and key: the same object whatever prefix (``p``, ``p/``, ``p/sub``) reached it."""
+        return f"s3://{self.endpoint_url or ''}\x1f{self.bucket}/{self._key(item_id)}"
+
     def _open(self, rel_path: str) -> S3ObjectFile:
         try:
             client = self._client()

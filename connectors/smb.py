@@ -202,6 +202,13 @@ class SMBConnector(FileConnector):
         parts = [p for p in f"{self.path}/{rel_path}".split("/") if p]
         return "\\\\" + "\\".join([self.server, self.share, *parts])
 
+    def item_identity(self, item_id: str) -> str:
+        """Server, port, share and path (server and share names are case-insensitive): the same file
+        whatever share path reached it."""
+        rel = "" if self._single_file is not None else item_id
+        parts = [p for p in f"{self.path}/{rel}".split("/") if p]
+        return f"smb://{self.server.lower()}:{self.port or DEFAULT_PORT}/{self.share.lower()}/{'/'.join(parts)}"
+
     def _connect_reason(self, exc: BaseException) -> str:
         if isinstance(exc, (SMBException, SMBOSError)):
             return status_reason(exc)

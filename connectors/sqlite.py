@@ -117,6 +117,11 @@ class SQLiteConnector(Connector):
     def source(self) -> str:
         return "sqlite:///" + self.path.as_posix()
 
+    def item_identity(self, item_id: str) -> str:
+        """The database file's resolved real path and the table: the same table whether the database was
+        named as a source or found in a scanned folder, through whatever link."""
+        return f"sqlite://{os.path.realpath(self.path)}\x1f{item_id}"
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             if not self.path.exists():

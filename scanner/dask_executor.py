@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import resource
 from collections import deque
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import Connector, WorkUnit
 from connectors.registry import redact_spec
 from scanner.sanitise import one_line
-from scanner.worker import UnitResult, UnitScanner, WorkerSetupError
+from scanner.worker import UnitResult, UnitScanner, WorkerSetupError, die_with_parent
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -78,6 +79,7 @@ class ScannerPlugin:
         key: bytes,
         scan_id: str,
         log_level: int = logging.WARNING,
+        parent_pid: int | None = None,
     ) -> None:
         self.name = name
         self.connectors = connectors
@@ -85,6 +87,8 @@ class ScannerPlugin:
         self.key = key
         self.scan_id = scan_id
         self.log_level = log_level
+        #: the scanning process, when it started the cluster (LocalCluster): its workers end with it
+        self.parent_pid = parent_pid
         self.scanner: UnitScanner | None = None
         self.error: str | None = None
 
@@ -99,6 +103,8 @@ class ScannerPlugin:
         from detectors.settings import DetectorSettings
 
         _log_to_stderr(self.log_level)
+        if self.parent_pid is not None and os.getppid() == self.parent_pid:
+            die_with_parent(self.parent_pid)  # a scan killed outright leaves no worker of its local cluster
         try:
             self.scanner = UnitScanner(
                 self.connectors, DetectorSettings.from_dict(self.settings), self.key, self.scan_id
@@ -115,10 +121,16 @@ class ScannerPlugin:
 
 
 def scanner_plugin(
-    name: str, connectors: dict[str, Connector], settings: dict[str, Any], key: bytes, scan_id: str, log_level: int
+    name: str,
+    connectors: dict[str, Connector],
+    settings: dict[str, Any],
+    key: bytes,
+    scan_id: str,
+    log_level: int,
+    parent_pid: int | None = None,
 ) -> ScannerPlugin:
     """A :class:`ScannerPlugin` that Dask accepts as a worker plugin."""
-    return _dask_plugin_class()(name, connectors, settings, key, scan_id, log_level)
+    return _dask_plugin_class()(name, connectors, settings, key, scan_id, log_level, parent_pid)
 
 
 def _dask_plugin_class() -> type[ScannerPlugin]:
@@ -199,7 +211,8 @@ def dask_results(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> It
 
     Connects to ``config.scheduler``, or starts a ``LocalCluster`` of ``config.workers`` processes with one
     thread each.  A unit whose workers died under it ``allowed_failures`` times (Dask raises KilledWorker)
-    comes back as failed with a one-line reason; a unit finished twice is yielded once.
+    comes back as failed with a one-line reason.  Results are recorded by the runner exactly as the pool's
+    are (a repeated unit is dropped there, for every executor).
     """
     if not plan.units:
         return
@@ -219,6 +232,7 @@ def dask_results(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> It
             key,
             scan_id,
             logging.getLogger("piiscan").getEffectiveLevel(),
+            None if config.scheduler else os.getpid(),  # a LocalCluster's workers are this process's children
         )
         try:
             client.register_plugin(plugin, name=plugin_name)
@@ -239,7 +253,6 @@ def _run_units(client: Client, units: list[WorkUnit], plugin_name: str, scan_id:
 
     queue = deque(units)  # the planner sorted them biggest first
     in_flight: dict[Future, WorkUnit] = {}
-    written: set[str] = set()
     completed = as_completed(loop=client.loop)
 
     def submit() -> None:
@@ -261,9 +274,6 @@ def _run_units(client: Client, units: list[WorkUnit], plugin_name: str, scan_id:
             result = _outcome(future, unit)
             future.release()  # the cluster drops the result: memory is bounded by the window
             fill()  # keep workers busy while the driver writes this result
-            if result.unit_id in written:
-                continue
-            written.add(result.unit_id)
             yield result
     finally:
         if in_flight:  # interrupted or failed: stop the rest

@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from collections import Counter, defaultdict
@@ -32,6 +33,7 @@ from scanner.dask_executor import dask_results
 from scanner.index import Index, IndexWriter, acquire_lock, create_index, new_scan_id
 from scanner.keys import SubjectHasher
 from scanner.sanitise import Sanitiser, one_line
+from scanner.storage import Store
 from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
 
 log = logging.getLogger("piiscan.scan")
@@ -65,6 +67,12 @@ class Plan:
     complete_sources: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     #: folder source -> (its root path, relative paths of the SQLite databases found in it)
     folder_databases: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    #: item identity (``Connector.item_identity``) -> the (source, item id) that reached it first: the one scanned
+    identities: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: later reaches of items already reached (through another source or path, or the same source named twice)
+    reached_twice: int = 0
+    #: (source, item id) of later reaches under another name than the first: that name's index rows are retired
+    superseded: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def total_bytes(self) -> int:
@@ -93,6 +101,9 @@ class ScanSummary:
     #: hash of the effective configuration (sources redacted, no secrets): tells which scans are comparable
     config_hash: str = ""
     items_failed: int = 0
+    #: items reached by more than one source or path (a folder and the database in it, nested folders,
+    #: a file named twice): scanned once, under the first source that reached them
+    items_reached_twice: int = 0
     units: int = 0
     bytes_scanned: int = 0
     records: int = 0
@@ -126,6 +137,8 @@ def build_plan(
     With ``only_items`` (source -> item ids, as the index names them) a source is not enumerated: just those
     items are looked up (``Connector.current``), and those no longer there are listed in ``plan.gone``.
     Items for which ``unchanged`` says so are listed in ``plan.unchanged`` and get no units (never read).
+    An item reached again (same ``Connector.item_identity``) through a later source or path is left to
+    its first reach and listed in ``plan.reached_twice``, so every executor scans and records it once.
     """
     from connectors.registry import open_source
 
@@ -138,7 +151,9 @@ def build_plan(
             connector = open_source(spec, **config.source_options(spec))  # scan-wide + its [sources.NAME] options
             for entry in _entries(connector, only_items, plan):
                 if isinstance(entry, ItemProblem):
-                    plan.problems.append(entry if entry.source else _with_source(entry, connector.source))
+                    entry = entry if entry.source else _with_source(entry, connector.source)
+                    if _first_reach(plan, connector, entry.source, entry.item_id, problem=True):
+                        plan.problems.append(entry)
                     continue
                 if entry.fmt == "sqlite":  # a database file inside a folder: scan it as its own source
                     path = os.path.join(connector.root_path, entry.item_id)
@@ -146,6 +161,8 @@ def build_plan(
                         entry.item_id
                     )
                     pending.append((f"sqlite:///{path}", connector.source, entry.item_id))
+                    continue
+                if not _first_reach(plan, connector, entry.source, entry.item_id):
                     continue
                 plan.items[(entry.source, entry.item_id)] = entry
                 if unchanged is not None and unchanged(entry):
@@ -155,8 +172,8 @@ def build_plan(
             if only_items is None:
                 globs = (tuple(connector.options.get("include") or ()), tuple(connector.options.get("exclude") or ()))
                 plan.complete_sources[connector.source] = globs
-            plan.connectors[connector.source] = connector
-            _relationships(plan, connector, config.infer_relationships)
+            plan.connectors.setdefault(connector.source, connector)  # the same source named twice: its first
+            _relationships(plan, plan.connectors[connector.source], config.infer_relationships)
         except (SourceError, ValueError, OSError) as exc:
             if parent is not None and parent_item is not None:
                 reason = one_line(exc).replace(spec, "").strip(" :") or "cannot open database"
@@ -165,6 +182,28 @@ def build_plan(
                 plan.source_errors.append((redact_spec(spec), one_line(exc)))
     plan.units.sort(key=lambda u: u.size, reverse=True)  # biggest first: better load balance
     return plan
+
+
+def _first_reach(plan: Plan, connector: Connector, source: str, item_id: str, problem: bool = False) -> bool:
+    """Whether this is the first reach of the item's identity in the plan (else it is counted as reached twice).
+
+    A problem met while listing (skipped, failed) is a reach only among problems: a file skipped through
+    one source (a link out of a folder's root) is still scanned when another source reaches it itself.
+    """
+    try:
+        identity = connector.item_identity(item_id)
+    except (OSError, ValueError):  # an id that cannot be resolved is its own item
+        identity = f"{source}\x1f{item_id}"
+    if problem:
+        identity = "problem\x1f" + identity
+    first = plan.identities.get(identity)
+    if first is None:
+        plan.identities[identity] = (source, item_id)
+        return True
+    plan.reached_twice += 1
+    if first != (source, item_id):
+        plan.superseded.add((source, item_id))
+    return False
 
 
 def _entries(
@@ -270,7 +309,7 @@ class _Recorder:
         """An item that no longer exists: its status row makes its earlier entries dead."""
         self.gone_label(source, self.sanitiser(item_id), self.hasher.token("item", item_id))
 
-    def gone_label(self, source: str, label: str, item_key: str) -> None:
+    def gone_label(self, source: str, label: str, item_key: str, reason: str = "no longer in the source") -> None:
         """``gone`` for an item known only from the index (its masked label and keyed hash)."""
         self.summary.items_gone += 1
         self.writer.item_done(
@@ -279,7 +318,7 @@ class _Recorder:
                 "item": label,
                 "item_key": item_key,
                 "status": "gone",
-                "reason": "no longer in the source",
+                "reason": reason,
                 "settings_fingerprint": self.settings_fingerprint,
                 "occurrences": 0,
             }
@@ -287,22 +326,39 @@ class _Recorder:
 
 
 class _ItemTracker:
-    """Collects unit results per item and reports an item once all its units are in."""
+    """Collects unit results per item and reports an item once all its units are in.
+
+    Every executor's results go through it: a unit's result is taken once (a cluster may finish a unit
+    twice after a worker loss), and an item is done when each of its planned units is in.
+    """
 
     def __init__(self, plan: Plan) -> None:
-        self.expected = Counter((u.item.source, u.item.item_id) for u in plan.units)
-        self.done: Counter[tuple[str, str]] = Counter()
+        self.pending: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for unit in plan.units:
+            self.pending[(unit.item.source, unit.item.item_id)].add(unit.unit_id)
+        self.taken: set[str] = set()
         self.problems: dict[tuple[str, str], list[ItemProblem]] = defaultdict(list)
         self.occurrences: Counter[tuple[str, str]] = Counter()
         self.records: Counter[tuple[str, str]] = Counter()
 
+    def take(self, result: UnitResult) -> bool:
+        """Whether the result is the first for its unit (a repeat is dropped, never written twice)."""
+        if result.unit_id in self.taken:
+            return False
+        self.taken.add(result.unit_id)
+        return True
+
     def add(self, result: UnitResult) -> bool:
+        """Count a taken result; True when it was its item's last unit."""
         key = (result.source, result.item_id)
-        self.done[key] += 1
+        self.pending[key].discard(result.unit_id)
         self.problems[key].extend(result.problems)
         self.occurrences[key] += result.occurrences.num_rows
         self.records[key] += result.records
-        return self.done[key] == self.expected[key]
+        if self.pending[key]:
+            return False
+        del self.pending[key]
+        return True
 
 
 def run_scan(
@@ -321,10 +377,17 @@ def run_scan(
     Raises IndexLockedError when another live process is writing the index.
     """
     sources = list(sources or config.scan_targets())
-    index = create_index(config.index, key, config.endpoint_url)
+    store = Store(config.index, config.endpoint_url)
+    # a local index folder this scan brings into being is removed again if no source could be read
+    new_folder = None if store.remote or os.path.lexists(store.base) else store.base
+    index = create_index(store, key)
     scan_id = new_scan_id()
     with acquire_lock(index.store, scan_id):
-        return _scan(config, key, sources, only_items, index, scan_id)
+        summary = _scan(config, key, sources, only_items, index, scan_id)
+    if summary.status == "failed" and new_folder is not None:
+        shutil.rmtree(new_folder, ignore_errors=True)
+        log.info("%s: no index created: no source could be read", new_folder)
+    return summary
 
 
 def scan_settings_fingerprint(config: ScanConfig, detector_versions: dict[str, str]) -> str:
@@ -409,9 +472,12 @@ def _record_gone(plan: Plan, changes: _ChangeDetector, recorder: _Recorder) -> N
     the item's label in the index, which is masked where the path held an identifier.  A SQLite
     database found in a folder is its own source: its tables are gone when the folder was enumerated
     completely and the database file is no longer in it.  A rescanned item whose label masks
-    differently now (new detector settings) has its old label retired the same way.
+    differently now (new detector settings) has its old label retired the same way.  An item this scan
+    reached through an earlier source or path (``plan.superseded``) has the rows of its later name retired
+    too: the index holds each item once, under the name it was scanned by.
     """
     token = changes.hasher.token
+    superseded = {(source, token("item", item_id)) for source, item_id in plan.superseded}
     present: defaultdict[str, set[str]] = defaultdict(set)
     for source, item_id in plan.items:
         present[source].add(token("item", item_id))
@@ -426,6 +492,9 @@ def _record_gone(plan: Plan, changes: _ChangeDetector, recorder: _Recorder) -> N
     }
     for (source, item_key), row in changes.previous.items():
         if row["status"] == "gone":
+            continue
+        if (source, item_key) in superseded and item_key not in present[source]:
+            recorder.gone_label(source, row["item"], item_key, "scanned through another source that reaches it")
             continue
         if item_key in present[source]:
             if new_labels.get((source, item_key), row["item"]) != row["item"]:
@@ -483,6 +552,9 @@ def _scan(
     changes = _ChangeDetector(index, SubjectHasher(key), summary.settings_fingerprint, force=summary.full)
     plan = build_plan(config, sources, only_items, changes if only_items is None else None)
     summary.source_errors = [{"source": s, "reason": r} for s, r in plan.source_errors]
+    summary.items_reached_twice = plan.reached_twice
+    if plan.reached_twice:
+        log.info("%d item(s) reached twice, scanned once", plan.reached_twice)
     summary.relationships = plan.relationships
     summary.inferred_relationships = plan.inferred_relationships
     for spec, reason in plan.source_errors:
@@ -516,6 +588,8 @@ def _scan(
     try:
         last_checkpoint = time.perf_counter()
         for result in results:
+            if not tracker.take(result):
+                continue
             writer.add(result.occurrences, result.links, result.references)
             findings.update(result.occurrences.column("entity_type").to_pylist())
             summary.bytes_scanned += result.bytes_scanned
@@ -538,7 +612,8 @@ def _scan(
             if progress is not None:
                 progress.update(result.bytes_scanned)
                 progress.set_postfix_str(f"{summary.items_scanned + summary.items_failed}/{len(plan.items)} items")
-        summary.status = "completed"
+        # every source failed to open: nothing was scanned, and "completed" would hide it
+        summary.status = "failed" if plan.source_errors and not plan.connectors else "completed"
     except KeyboardInterrupt:
         summary.status = "interrupted"
         log.warning("interrupted: keeping the %d items already finished", summary.items_scanned)
@@ -577,7 +652,7 @@ def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
             max_workers=min(config.workers, len(queue)),
             mp_context=context,
             initializer=init_worker,
-            initargs=(plan.connectors, settings, key, scan_id),
+            initargs=(plan.connectors, settings, key, scan_id, os.getpid()),  # workers end with this process
         )
         in_flight: dict[Future, WorkUnit] = {}
         try:
