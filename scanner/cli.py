@@ -331,10 +331,12 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
         multiprocessing_logging.uninstall_mp_handler()
     data = summary_dict(summary)
     text = f"{render_scan_summary(data)}\n{render_incremental_line(data)}"
+    if summary.items_reached_twice:
+        text += f"\n  overlap: {summary.items_reached_twice} item(s) reached twice, scanned once"
     print(render_json(data) if args.format == "json" else text)
     if summary.status == "interrupted":
         return 130
-    if summary.source_errors or (summary.items_scanned == 0 and summary.items_failed):
+    if summary.status == "failed" or summary.source_errors or (summary.items_scanned == 0 and summary.items_failed):
         return EXIT_FAILED
     return EXIT_OK
 

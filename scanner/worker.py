@@ -9,8 +9,13 @@ leaves the worker.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -320,20 +325,62 @@ def row_key(hasher: SubjectHasher, source: str, item: str, locator: str) -> str:
 # -- process-pool plumbing (top-level so it pickles) ------------------------
 _scanner: UnitScanner | None = None
 _init_error: str | None = None
+#: how often a worker's watch thread checks that the process that started it is still its parent
+PARENT_POLL_S = 0.5
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_watched_parent: int | None = None
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this worker process within a second of the death of ``parent_pid``, the process that started it.
+
+    A scan killed outright (SIGKILL from a cron timeout, the OOM killer) cannot shut its workers down, and a
+    worker left behind holds its memory and blocks writing results to a pipe nobody reads.  On Linux the
+    kernel sends SIGKILL when the parent goes (``prctl(PR_SET_PDEATHSIG)``); a daemon thread watching
+    ``os.getppid()`` covers what that misses (other platforms, a parent thread other than the one that
+    forked).  A worker whose parent is already gone exits at once.  Idempotent per process.
+    """
+    global _watched_parent
+    if _watched_parent == parent_pid:
+        return
+    _watched_parent = parent_pid
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the watch thread alone
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the kernel could be told
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="piiscan-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)  # reparented: the scan that wanted this worker's results is gone
 
 
 class WorkerSetupError(Exception):
     """Detectors could not be built in a worker (e.g. the spaCy model is missing)."""
 
 
-def init_worker(connectors: dict[str, Connector], settings: dict[str, Any], key: bytes, scan_id: str) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent handles it) and build heavy objects once.
+def init_worker(
+    connectors: dict[str, Connector],
+    settings: dict[str, Any],
+    key: bytes,
+    scan_id: str,
+    parent_pid: int | None = None,
+) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent handles it), end with the parent, build heavy objects once.
 
     A failure is remembered, not raised: a raising initializer only shows up
     as an anonymous broken pool, while this way every task reports the cause.
     """
     global _scanner, _init_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     for connector in connectors.values():  # forked: drop (never close) any session still shared with the parent
         connector.__dict__.update(connector.__getstate__())
     try:
