@@ -7,6 +7,8 @@ subject's other identifiers followed (each with the hop and record that explain
 it) and the shared identifiers left for a human to decide, it says
 when each item was last scanned and which items of the index could not be
 scanned at all: an access answer must be honest about what it may be missing.
+Findings of the subject's records that are someone else's (a colleague's name next to the subject's phone
+number; :mod:`reports.attribution`) are listed with ``third_party`` true and not counted as the subject's.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def _systems(locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "preview": loc["preview"],
             "score": loc["score"],
             "reached": _reached(loc["via"]),
+            "third_party": bool(loc.get("third_party")),
         }
         systems.setdefault(loc["source"], {}).setdefault(loc["item"], []).append(entry)
     return [
@@ -106,9 +109,10 @@ def build_report(
         if row["status"] in INCOMPLETE_STATUSES
     ]
 
-    categories: dict[str, int] = {}
+    categories: dict[str, int] = {}  # the subject's data only: third-party context is shown, not counted as theirs
     for loc in locations:
-        categories[loc["entity_type"]] = categories.get(loc["entity_type"], 0) + 1
+        if not loc.get("third_party"):
+            categories[loc["entity_type"]] = categories.get(loc["entity_type"], 0) + 1
 
     involved = {r["scan_id"] for r in [*locations, *related, *items, *incomplete] if r.get("scan_id")}
     scans = [
@@ -130,6 +134,7 @@ def build_report(
         "ambiguous_identifiers": result.ambiguous_identifiers,
         "summary": {
             "locations": len(locations),
+            "third_party_locations": sum(bool(loc.get("third_party")) for loc in locations),
             "related_rows": len(related),
             "related_third_party": sum(r["third_party"] for r in related),
             "systems": len({src for src, _ in answered}),

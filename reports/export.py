@@ -19,7 +19,8 @@ written to ``export.zip``:
 Third parties: every record's text is run through the detection engine (built
 once per export, with the scan's detector settings); an identifying finding
 (identifier or name) whose subject key is not one of the subject's own keys
-(:func:`own_keys`) is replaced by ``[redacted: THIRD PARTY <TYPE>]``.
+(:func:`own_keys`, from :mod:`reports.attribution`) is replaced by
+``[redacted: THIRD PARTY <TYPE>]``.
 
 The bundle holds personal data (it is the subject's copy): it is written to a
 temporary name with mode 0600 and renamed when complete.  Nothing else the
@@ -44,10 +45,12 @@ from typing import Any
 
 from connectors.base import Connector, FetchedRecord, ItemProblem, ItemRef, SourceError, locator_json
 from connectors.registry import open_source
+from reports.attribution import attribute_from_index
 from scanner.config import ScanConfig
 from scanner.index import Index
 from scanner.keys import SubjectHasher
 from scanner.sanitise import Sanitiser, one_line
+from scanner.storage import private_dir
 
 MANIFEST_VERSION = "1"
 BUNDLE_NAME = "export.zip"
@@ -90,21 +93,15 @@ class ExportResult:
 
 
 def own_keys(index: Index, report: dict[str, Any]) -> set[str]:
-    """The subject's own keys: the queried identifiers, and what their records hold of *another* type.
-
-    Starting from the queried keys, the findings in the same records are the subject's (their
-    phone number, name and address in their row), two hops out as ``lookup --linked`` goes, except
-    an identifier of the same type as the one it was found with: the second address in a log line
-    ``alice@... wrote to bob@...`` is the recipient's.  (Someone with two addresses asks with both:
-    queried keys are always their own.)
+    """The subject's own keys: the queried and resolved identifiers, and what their records hold that
+    :mod:`reports.attribution` gives to the subject (their name and address in their row, a signature that
+    matches it).  Everything else -- another person's identifier, an ambiguous one, a colleague's name next to
+    the subject's phone number -- is a third party's and redacted.  (Someone with two addresses asks with
+    both: queried keys are always their own.)
     """
-    own = set(report["subject_keys"])
-    frontier = set(own)
-    for _hop in range(2):
-        links = index.links_for(frontier).to_pylist()
-        frontier = {r["linked_key"] for r in links if r["linked_entity_type"] != r["entity_type"]} - own
-        own |= frontier
-    return own
+    resolved = set(report["subject_keys"]) | {r["subject_key"] for r in report.get("linked_identifiers", [])}
+    ambiguous = {a["subject_key"] for a in report.get("ambiguous_identifiers", [])}
+    return resolved | attribute_from_index(index, resolved, ambiguous).subject_keys
 
 
 def targets(report: dict[str, Any], own: set[str]) -> list[_Target]:
@@ -361,7 +358,7 @@ def write_export(
     for target in targets(report, redactor.own):
         by_source.setdefault(target.source, []).append(target)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     final = out_dir / BUNDLE_NAME
     temporary = out_dir / f".{BUNDLE_NAME}.{secrets.token_hex(4)}.tmp"
     warnings: list[str] = []

@@ -48,6 +48,7 @@ def render_lookup_table(result: dict[str, Any]) -> str:
                 "where": _locator_text(loc["locator"]),
                 "via_text": f"{via['entity_type']} {via['preview']}" if via else "",
                 "score": f"{loc['score']:.2f}",
+                "third": "third party" if loc.get("third_party") else "",
             }
         )
     queried = ", ".join(f"{q['entity_type']} {q['preview']}" for q in result["query"]["identifiers"])
@@ -89,8 +90,15 @@ def render_lookup_table(result: dict[str, Any]) -> str:
             ("preview", "PREVIEW"),
             ("score", "SCORE"),
             ("via_text", "VIA"),
+            *([("third", "THIRD PARTY")] if any(r["third"] for r in rows) else []),
         ],
     )
+    third = sum(bool(r["third"]) for r in rows)
+    if third:
+        footer = (
+            f"\n{third} location(s) marked third party: someone else's data in the subject's records"
+            " (redacted by an export, left alone by erasure)" + footer
+        )
     return header + "\n" + table + footer
 
 
@@ -139,7 +147,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 
 h3 { font-size: 1em; margin-bottom: 0.3em; } table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; } code { font-size: 0.95em; } .muted { color: #666; }
-tr.third-party td { background: #fff3cd; } .badge { font-weight: bold; color: #8a5300; }
+tr.third-party td, tr.third-party-context td { background: #fff3cd; } .badge { font-weight: bold; color: #8a5300; }
 tr.ambiguous td { background: #f8e1e1; }
 """
 
@@ -229,6 +237,7 @@ def render_dsar_html(report: dict[str, Any]) -> str:
             ["Measure", "Count"],
             [
                 ["Locations holding the subject's data", summary["locations"]],
+                ["… of which are other people's data", summary.get("third_party_locations", 0)],
                 ["Related rows (through foreign keys)", summary["related_rows"]],
                 ["… of which hold other people's data", summary["related_third_party"]],
                 ["Systems", summary["systems"]],
@@ -257,7 +266,7 @@ def render_dsar_html(report: dict[str, Any]) -> str:
             )
             parts.append(
                 _html_table(
-                    ["Where", "Field", "Category", "Value (masked)", "Score", "Reached"],
+                    ["Where", "Field", "Category", "Value (masked)", "Score", "Reached", "Third party"],
                     [
                         [
                             _locator_text(loc["locator"]),
@@ -266,9 +275,11 @@ def render_dsar_html(report: dict[str, Any]) -> str:
                             loc["preview"],
                             f"{loc['score']:.2f}",
                             _reached_text(loc["reached"]),
+                            "third party" if loc.get("third_party") else "",
                         ]
                         for loc in item["locations"]
                     ],
+                    ["third-party-context" if loc.get("third_party") else "" for loc in item["locations"]],
                 )
             )
     parts.append("<h2>Related records (through foreign keys)</h2>")

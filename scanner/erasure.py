@@ -561,23 +561,35 @@ def _execution_groups(plan: dict[str, Any]) -> list[list[dict[str, Any]]]:
 def apply_plan(
     plan: dict[str, Any], key: bytes, config: ScanConfig, yes: bool = False, audit: AuditLog | None = None
 ) -> ApplyReport:
-    """Execute the plan (only with ``yes``; otherwise a dry run that checks every target and writes nothing)."""
+    """Execute the plan (only with ``yes``; otherwise a dry run that checks every target and writes nothing).
+
+    The audit log is written ahead: an ``apply-intent`` entry for each action before its item is changed, the
+    ``apply`` outcome after.  An intent without an outcome (an apply killed between the change and its
+    outcome) is reconciled first, from the target's state hash (:func:`_reconcile`).
+    """
     audit = audit or audit_log_for(config)
     report = ApplyReport(plan["plan_id"], plan["request_id"], dry_run=not yes)
     digest = state_digest(key)
     erasers: dict[str, Eraser] = {}
     options = plan.get("options") or _eraser_options(config)
-    if yes:
-        audit.append(
-            {
-                "request_id": plan["request_id"],
-                "plan_id": plan["plan_id"],
-                "phase": "apply-start",
-                "actions": len(plan["actions"]),
-            }
-        )
     try:
+        if yes:
+            _reconcile(plan, audit, erasers, digest, options)
+            audit.append(
+                {
+                    "request_id": plan["request_id"],
+                    "plan_id": plan["plan_id"],
+                    "phase": "apply-start",
+                    "actions": len(plan["actions"]),
+                }
+            )
         for group in _execution_groups(plan):
+            if yes:
+                for entry in group:
+                    if _runnable(entry):
+                        audit.append(
+                            _audit_entry(plan, entry, "apply-intent", before=entry["before"], after=entry["after"])
+                        )
             for result in _run_group(group, erasers, digest, options, dry_run=not yes):
                 entry = next(e for e in group if e["action_id"] == result.action_id)
                 row = {
@@ -616,6 +628,52 @@ def apply_plan(
             }
         )
     return report
+
+
+def _runnable(entry: dict[str, Any]) -> bool:
+    """An action apply hands to an eraser (not manual, not already gone at plan time, not stale)."""
+    return entry["action"] not in ("manual", "none") and not entry["stale"]
+
+
+def _reconcile(
+    plan: dict[str, Any], audit: AuditLog, erasers: dict[str, Eraser], digest: Callable[[bytes], str], options: dict
+) -> None:
+    """Complete the log of an interrupted apply: each ``apply-intent`` of this plan without an ``apply``
+    outcome gets one, from the target's state now -- ``done`` (reconciled) when it is in the planned end
+    state (a deleted target gone), ``not_done`` when it is still in its planned start state (this apply does
+    it), else ``unknown`` (changed since; this apply refuses it)."""
+    entries = audit.entries(plan["plan_id"])
+    intents = {e["action_id"] for e in entries if e.get("phase") == "apply-intent"}
+    outcomes = {e["action_id"] for e in entries if e.get("phase") == "apply"}
+    pending = [e for e in plan["actions"] if e["action_id"] in intents - outcomes]
+    for (source, item), group in _by_item(pending).items():
+        try:
+            eraser = erasers.get(source)
+            if eraser is None:
+                eraser = erasers[source] = open_eraser(source, digest, **options)
+            seen = eraser.inspect(item, [EraseAction.from_dict(e) for e in group])
+        except (SourceError, ValueError, ImportError, OSError) as exc:
+            seen, reason = {}, one_line(exc)
+        else:
+            reason = "the target's state could not be read"
+        for entry in group:
+            inspection = seen.get(entry["action_id"])
+            now = inspection.before if inspection is not None else None  # a file's hash even when unredactable
+            if entry["action"] in ("delete_row", "delete_file", "delete_object"):
+                done = inspection is not None and not inspection.manual_reason and now is None
+            else:
+                done = now is not None and now == entry["after"]
+            if done:
+                result, detail = "done", "done by an interrupted apply: the target is in its planned end state"
+            elif now is not None and now == entry["before"]:
+                result, detail = "not_done", "an interrupted apply did not change the target; applied again"
+            else:
+                result = "unknown"
+                detail = f"after an interrupted apply: {reason if inspection is None else 'the target changed'}"
+            audit.append(
+                _audit_entry(plan, entry, "apply", before=entry["before"], after=now, result=result, detail=detail)
+                | {"reconciled": True}
+            )
 
 
 def _run_group(
