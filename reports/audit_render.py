@@ -12,12 +12,12 @@ import csv
 import html
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from reports.audit import METRICS
+from scanner.storage import private_dir, write_private
 
 
 def _joined(values: Any) -> str:
@@ -462,7 +462,7 @@ def render_audit_html(audit: dict[str, Any]) -> str:
 
 def write_audit(audit: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     """Write audit.html, audit.json and the CSV files into ``out_dir`` (created if missing); name -> path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     outputs = {
         "audit.html": render_audit_html(audit),
         "audit.json": render_audit_json(audit) + "\n",
@@ -470,9 +470,5 @@ def write_audit(audit: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     }
     paths = {}
     for name, text in outputs.items():
-        path = out_dir / name
-        tmp = path.with_name(f".{name}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-        paths[name] = path
+        paths[name] = write_private(out_dir / name, text)
     return paths

@@ -27,6 +27,7 @@ from scanner.cli import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noq
 from scanner.config import ScanConfig, load_config
 from scanner.index import Index, open_index
 from scanner.keys import SubjectHasher, load_key
+from scanner.storage import private_dir, write_private
 
 if TYPE_CHECKING:
     from reports.export import ExportResult
@@ -110,16 +111,15 @@ class Workspace:
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         hasher = SubjectHasher(self.key)
         report = build_report(self.index, hasher, subject, linked=hops > 0, depth=depth, max_hops=hops)
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(out)
         bundle = None
         if export:  # adds report["export"], so before the report is written
             from reports.export import write_export
 
             bundle = write_export(report, self.index, self.config, hasher, folder)
         paths = {"json": folder / "report.json", "html": folder / "report.html"}
-        paths["json"].write_text(render_dsar_json(report), encoding="utf-8")
-        paths["html"].write_text(render_dsar_html(report), encoding="utf-8")
+        write_private(paths["json"], render_dsar_json(report))
+        write_private(paths["html"], render_dsar_html(report))
         return AccessReport(report, paths, bundle)
 
     def plan_erasure(

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scanner.keys import key_id
-from scanner.storage import Store
+from scanner.storage import Store, StoreError
 
 LAYOUT_VERSION = 1
 MANIFEST = "piiscan-index.json"
@@ -359,6 +359,8 @@ class IndexWriter:
         self._items: list[dict[str, Any]] = []
         self._buffered = 0
         self._seq = 0
+        #: the one-line message of a failed index write (a full disk): the scan record says the scan failed
+        self.error: str | None = None
 
     def add(self, occurrences: pa.Table, links: pa.Table, references: pa.Table | None = None) -> None:
         if occurrences.num_rows:
@@ -377,6 +379,33 @@ class IndexWriter:
         self._items.append(row)
 
     def flush(self) -> None:
+        """Write what is buffered.  A write that fails (a full disk) drops the buffers, whose items are then
+        not marked done, so a rerun scans them again; the error is kept for the scan record and later
+        flushes do nothing, so the scan can still end and record the failure."""
+        if self.error is not None:
+            self._drop()
+            return
+        try:
+            self._write_buffers()
+        except StoreError as exc:
+            self.error = str(exc)
+            self._drop()
+            self._record_failure()
+            raise
+
+    def _record_failure(self) -> None:
+        """Mark this scan's record failed at once (the scan may end on this error before it writes its
+        own); best effort: on a full disk even that small write may fail, and the error is reported anyway."""
+        with contextlib.suppress(OSError, ValueError):
+            record = self.index.store.read_json("scans", f"{self.scan_id}.json")
+            if isinstance(record, dict):
+                self.write_scan_record(record)
+
+    def _drop(self) -> None:
+        self._occurrences, self._links, self._references, self._items = [], [], [], []
+        self._buffered = 0
+
+    def _write_buffers(self) -> None:
         seq = f"{self.scan_id}-{self._seq:04d}"
         if self._occurrences:
             self._write_partitioned("occurrences", pa.concat_tables(self._occurrences), seq)
@@ -389,8 +418,7 @@ class IndexWriter:
             self.index.store.write_parquet(table, "items", f"{seq}.parquet")
         if self._occurrences or self._links or self._references or self._items:
             self._seq += 1
-        self._occurrences, self._links, self._references, self._items = [], [], [], []
-        self._buffered = 0
+        self._drop()
 
     def _write_partitioned(self, kind: str, table: pa.Table, seq: str, key: str = "subject_key") -> None:
         # Sort indices, not the table: each prefix's rows are then taken (copied)
@@ -405,7 +433,10 @@ class IndexWriter:
             start = end
 
     def write_scan_record(self, record: dict[str, Any]) -> str:
-        """Write (or replace) ``scans/SCAN.json``; where it went, for messages."""
+        """Write (or replace) ``scans/SCAN.json``; where it went, for messages.  After a failed index write
+        the record says the scan failed, and why."""
+        if self.error is not None:
+            record = {**record, "status": "failed", "error": self.error}
         self.index.store.write_bytes(
             json.dumps(record, indent=2, default=str).encode(), "scans", f"{self.scan_id}.json"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +21,17 @@ KEY_ENV = "PIISCAN_HMAC_KEY"
 KEY_FILE_ENV = "PIISCAN_KEY_FILE"
 KEY_BYTES = 32
 SUBJECT_KEY_HEX = 32
+
+log = logging.getLogger("piiscan.keys")
+
+
+def _announce(where: str) -> None:
+    """Said once, when a key is created: where it is, and that the index is useless without it."""
+    log.warning(
+        "created a new HMAC key at %s; back it up (e.g. in a password manager or a secrets store): "
+        "an index can only be read with the key it was built with, and without it every scan must be redone",
+        where,
+    )
 
 
 class HmacKeyError(Exception):
@@ -65,6 +77,7 @@ def load_key(key_file: Path | str | None = None, create: bool = True, endpoint_u
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key.hex() + "\n")
+    _announce(str(path))
     return key
 
 
@@ -119,6 +132,7 @@ def _remote_key(location: str, create: bool, endpoint_url: str | None) -> bytes:
     key = secrets.token_bytes(KEY_BYTES)
     try:
         if store.create_exclusive((key.hex() + "\n").encode(), name):
+            _announce(location)
             return key
         return _parse_key(store.read_bytes(name).decode("ascii", "replace"), location)  # another process won
     except StoreError as exc:

@@ -11,8 +11,12 @@ groups); boto3 writes and deletes, one PUT per file.  Credentials come from the 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,30 +135,41 @@ class Store:
     # -- writing -----------------------------------------------------------------------------------
     def write_bytes(self, data: bytes, *parts: str) -> None:
         """Write a whole file so that readers see the old content or the new, never a part."""
-        path = self.path(*parts)
         if self.remote:
             self._put(data, *parts)
             return
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        with self._local_write(parts) as tmp:
+            tmp.write_bytes(data)
 
     def write_parquet(self, table: pa.Table, *parts: str) -> None:
         """Write a Parquet segment (zstd, statistics on for row-group skipping), atomically as above."""
-        path = self.path(*parts)
         options = {"row_group_size": ROW_GROUP_SIZE, "compression": "zstd", "write_statistics": True}
         if self.remote:
             buffer = pa.BufferOutputStream()
             pq.write_table(table, buffer, **options)
             self._put(buffer.getvalue().to_pybytes(), *parts)
             return
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._local_write(parts) as tmp:
+            pq.write_table(table, tmp, **options)
+
+    @contextlib.contextmanager
+    def _local_write(self, parts: tuple[str, ...]) -> Iterator[Path]:
+        """A temporary path next to the file, renamed over it when the block ends.  A failed write (a
+        full disk, a quota) removes the temporary file and is one line naming the store and the file."""
+        target = Path(self.path(*parts))
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        pq.write_table(table, tmp, **options)
-        os.replace(tmp, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise StoreError(f"{self.location}: cannot write {'/'.join(parts)}: {_write_reason(exc)}") from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
 
     def delete(self, path: str) -> None:
         """Delete a file by full path; a file already gone is fine."""
@@ -229,6 +244,47 @@ class Store:
             raise StoreError(f"{self.display(self.relative(path))}: cannot reach ({_first_line(exc)})") from None
 
 
+#: Modes of what piiscan writes about people (reports, plans, exports, audits): the owner's only.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def private_dir(path: str | Path) -> Path:
+    """``path`` as a folder, creating it and any missing parents with mode 0700; a folder that exists
+    already keeps its mode (it is the user's, perhaps shared on purpose)."""
+    folder = Path(path)
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for created in reversed(missing):
+        created.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        os.chmod(created, PRIVATE_DIR_MODE)  # mkdir's mode passes through the umask
+    return folder
+
+
+def write_private(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically with mode 0600 from the first byte: a
+    temporary name in the same folder, then a rename, so readers never see half a report.  The folder
+    is made with :func:`private_dir` if missing."""
+    target = Path(path)
+    private_dir(target.parent)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)  # a leftover temporary file keeps its old mode otherwise
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
 def _s3_options(endpoint_url: str | None) -> dict[str, Any]:
     """pyarrow S3FileSystem options: the endpoint, and the region named explicitly (pyarrow would otherwise
     ask AWS which region a bucket is in, a network call to the internet)."""
@@ -247,6 +303,19 @@ def _error_code(exc: BaseException) -> str:
     which may carry request details."""
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
     return code or type(exc).__name__
+
+
+def _write_reason(exc: OSError) -> str:
+    """Why a local write failed, from its errno (pyarrow's messages run over several lines)."""
+    number = exc.errno
+    if number is None:  # pyarrow puts the errno in its text only: "[errno 28] No space left on device"
+        found = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+        number = int(found.group(1)) if found else None
+    if number in (errno.ENOSPC, errno.EDQUOT):
+        return f"{os.strerror(number).lower()} (free space there, or point --index elsewhere)"
+    if number is not None:
+        return f"{os.strerror(number).lower()} ({errno.errorcode.get(number, number)})"
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
