@@ -154,3 +154,20 @@ def test_the_same_s3_prefix_twice(tmp_path, endpoint, client, bucket):
     prefix = f"s3://{bucket}/estate"
     sources = [prefix, prefix + "/", f"{prefix}/sub"]  # 5 objects again, then 3 of them
     assert_same_index(tmp_path, sources, [prefix], reached_twice=5 + 3, extra=("--endpoint-url", endpoint))
+
+
+# -- one database named by two URLs ---------------------------------------------------------------------------
+def test_the_same_postgres_database_through_two_urls(tmp_path):
+    from tests.db_support import PG_HOST, PG_USER, pg_database, pg_execute, pg_url
+
+    with pg_database() as name:
+        pg_execute(
+            name,
+            "CREATE TABLE customers (id int PRIMARY KEY, email text);"
+            "INSERT INTO customers SELECT n, 'pg' || n || '@example.com' FROM generate_series(1, 30) n;"
+            "CREATE TABLE notes (id int PRIMARY KEY, body text);"
+            "INSERT INTO notes VALUES (1, 'call +44 20 7946 0123');",
+        )
+        url = pg_url(name)
+        other = f"postgresql://{PG_USER}@{PG_HOST}/{name}?application_name=piiscan-test"  # default port, an option
+        assert_same_index(tmp_path, [url, other], [url], reached_twice=2)
