@@ -223,6 +223,4 @@ def attribute(
 def attribute_from_index(index: Any, resolved: set[str], ambiguous: set[str] = frozenset()) -> Attribution:  # type: ignore[assignment]
     """:func:`attribute` over what the index holds for ``resolved``."""
     keys = set(resolved)
-    return attribute(
-        index.occurrences_for(keys).to_pylist(), index.links_for(keys).to_pylist(), keys, set(ambiguous)
-    )
+    return attribute(index.occurrences_for(keys).to_pylist(), index.links_for(keys).to_pylist(), keys, set(ambiguous))
