@@ -18,7 +18,8 @@ identifiers is attributed to
 A name or place is *tied* to the subject when it is
 
 1. an *anchor*: in a structured record (a row, a JSON record) of the subject that holds nobody else's strong
-   identifier, in a field of its own (a ``first_name`` column, ``customer.name``), not in the free-text
+   identifier (an ambiguous one, such as a shared office phone in the subject's row, is allowed), in a field of
+   its own (a ``first_name`` column, ``customer.name``), not in the free-text
    field that holds the identifier; or
 2. the same normalised value (the same keyed hash) as an anchor found in any of the subject's records: the
    signature ``Alice`` under the card number in a ticket body matches the ``first_name`` of the subject's row;

@@ -9,7 +9,9 @@ identifier already resolved, with
 * the occurrences of each identifier followed (a log line holding only the
   person's phone number is found from their e-mail address), and
 * everything else found in the records reached (the name, date of birth and
-  address in the same row).
+  address in the same row), each attributed by :mod:`reports.attribution`: a
+  colleague's name next to the subject's phone number is listed with
+  ``third_party`` true.
 
 Only identifiers specific to one person (e-mail, phone, card, IBAN, national
 numbers) are followed; a record with many identifiers is never linked.  An
