@@ -31,7 +31,7 @@ LINE_OVERLAP_CHARS = 2 * 1024
 LINE_PART_BYTES = 64 * 1024
 #: Largest single JSON value parsed in memory (a whole .json document, one JSON Lines record): a parsed
 #: document takes several times its size in objects, so a bigger one is skipped with a note.
-MAX_JSON_BYTES = 64 << 20
+MAX_JSON_BYTES = 32 << 20
 JSON_TOO_LARGE = f"too large to parse as one document (over {MAX_JSON_BYTES >> 20} MB)"
 TABLE_BATCH_ROWS = 65_536
 SNIFF_BYTES = 8_192
