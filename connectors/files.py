@@ -29,6 +29,9 @@ through the text checks and decoding below, then :mod:`connectors.formats.html`.
 Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
 entirely as cp1252 (bytes cp1252 leaves undefined as latin-1) with one note,
 so a unit is never decoded two ways.
+UTF-16/32 text (a byte-order mark, or BOM-less UTF-16 by its NUL pattern:
+``common.wide_encoding``) is one unit, transcoded to UTF-8 for the same readers,
+with a note naming the encoding.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ with an empty ``item_id``).  A reader that cannot go on raises an exception
 from ``common.READ_ERRORS``; ``common.failure_reason`` turns it into a safe
 one-line reason.
 
-- ``text.read_text``: lines in chunks of up to 2,000 lines / ~1 MiB.
+- ``text.read_text``: lines in chunks of up to 2,000 lines / ~1 MiB; a line over 66 K characters in
+  overlapping 64 K pieces located ``{"line": n, "offset": c}`` (``text.owned_matches`` keeps each match once).
 - ``delimited.read_delimited``: CSV/TSV via pyarrow, all columns strings.
 - ``jsonl.read_jsonl``: one flattened row per line.
 - ``jsondoc.read_json``: a whole document as tables of records.
