@@ -47,6 +47,7 @@ from connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
 from connectors.formats.common import BLOCK_BYTES, UTF8, decode_lenient, plural
 from connectors.formats.html import read_html
 from connectors.formats.office import LocatedText, located_chunks
+from connectors.formats.text import LineChunk
 
 #: Reads an attachment's bytes as a file of the given name would be read (files.py's dispatch).
 AttachmentReader = Callable[[bytes, str], Iterator[ReadResult]]
@@ -224,6 +225,8 @@ def prefixed(result: TableBatch | TextChunk, prefix: dict[str, Any]) -> TableBat
         columns = [result.batch.column(n) for n in names]
         return TableBatch(pa.RecordBatch.from_arrays(columns, names=names), row_locators=locators)
     locators = [nest(prefix, result.locator(i)) for i in range(len(result.lines))]
+    if isinstance(result, LineChunk):  # pieces of a long line keep the part each one reports
+        return result.relocated(locators)  # type: ignore[return-value]
     return LocatedText(lines=result.lines, first_line=0, field=result.field, locators=locators)
 
 

@@ -14,7 +14,7 @@ for context, and a match in it belongs to the neighbour.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -40,8 +40,16 @@ class LineChunk(TextChunk):
     numbers: list[int] = field(default_factory=list)
     offsets: list[int | None] = field(default_factory=list)
     owned: list[tuple[int, int] | None] = field(default_factory=list)
+    #: explicit locators, when the text was read from inside a container (an archive member, an attachment)
+    locators: list[dict[str, Any]] | None = None
+
+    def relocated(self, locators: list[dict[str, Any]]) -> LineChunk:
+        """The same texts and owned ranges under other locators (nested in a container's)."""
+        return replace(self, locators=locators)
 
     def locator(self, index: int) -> dict[str, Any]:
+        if self.locators is not None:
+            return self.locators[index]
         offset = self.offsets[index]
         if offset is None:
             return {"line": self.numbers[index]}

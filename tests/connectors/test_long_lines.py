@@ -6,6 +6,7 @@ import io
 import itertools
 import json
 import random
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,18 @@ def test_csv_row_over_the_block_size_is_named(tmp_path: Path) -> None:
     path.write_bytes(b"a,b\n1,2\n" + b"x" * (9 << 20) + b",y\n")
     (reason,) = reasons(scan_file(path, 64 << 20))
     assert reason == ("failed", "CSV row after data row 1 is over 4 MB: too large to parse")
+
+
+def test_a_long_line_inside_an_archive_member_is_reported_once(tmp_path: Path) -> None:
+    bench = load_bench_module("long_line.py")
+    member = tmp_path / "dump.log"
+    planted = bench.write_long_line(member, 3_000_000, count=60)
+    root = tmp_path / "estate"
+    root.mkdir()
+    with zipfile.ZipFile(root / "export.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(member, "logs/dump.log")
+    index = tmp_path / "index"
+    summary, _wall = bench.scan(root, index, workers=1)
+    found = bench.check_index(index, planted, bench.BENCH_KEY)
+    assert found["missing"] == [] and found["twice"] == [] and found["found_once"] == len(planted)
+    assert sum(summary["findings_by_entity"].values()) == len(planted)
