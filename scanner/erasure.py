@@ -808,7 +808,11 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
 def _row_existence(plan: dict[str, Any], key: bytes, options: dict[str, Any]) -> dict[str, bool | None]:
     """action id -> whether its row still exists (None: could not tell), for row actions."""
     out: dict[str, bool | None] = {}
-    row_entries = [e for e in plan["actions"] if e["locator"] is not None and e["action"] in (*ROW_ACTIONS, "manual")]
+    row_entries = [
+        e
+        for e in plan["actions"]
+        if e["locator"] is not None and e["action"] in (*ROW_ACTIONS, "manual") and not e.get("rename")
+    ]
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in row_entries:
         by_source[entry["source"]].append(entry)
