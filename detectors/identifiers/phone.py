@@ -396,6 +396,9 @@ class Reading(NamedTuple):
     valid: bool
     normalised: str
     number: PhoneNumber | None  # None: not parseable (masked from the digits)
+    #: the region a national number was read in when it is not the default region (the fallback:
+    #: not a possible number there, or not written its way); recorded in the finding's preview
+    fallback: str | None = None
 
 
 class _Candidate(NamedTuple):
@@ -491,7 +494,8 @@ class PhoneDetector(Detector):
     """
 
     name = "phone"
-    version = "2"
+    #: 3: a national number is read in the default region whenever it is possible there (PhoneDetector._home)
+    version = "3"
     entity = "PHONE_NUMBER"
     score: ClassVar[float] = VALID_SCORE
     context: ClassVar[tuple[str, ...]] = PHONE_WORDS
@@ -536,8 +540,8 @@ class PhoneDetector(Detector):
             return Reading(phonenumbers.is_valid_number(number), e164(number), number)
         found = self.parse_national(c.digits, c.gaps, strong_only)
         if found is not None:
-            _, number, strong = found
-            return Reading(strong, e164(number), number)
+            region, number, strong = found
+            return Reading(strong, e164(number), number, None if region == self.default_region else region)
         if strong_only:
             return None
         if not c.gaps and not any(check.possible_length(c.digits) for check in self._checks.values()):
@@ -547,18 +551,43 @@ class PhoneDetector(Detector):
     def parse_national(
         self, digits: str, gaps: tuple[int, ...] = (), strong_only: bool = False
     ) -> tuple[str, PhoneNumber, bool] | None:
-        """(region, number, strong) for ``digits`` read as a national number, or None if valid nowhere.
+        """(region, number, strong) for ``digits`` read as a national number, or None.
 
-        Strong: valid in the default region and written the way it writes numbers (with its trunk "0", if
-        it has one: "1879048192" is no British number), else valid in the first configured region whose
-        format is the written grouping (``gaps``), else in the first whose groups it merges.  Not strong
-        (only when not ``strong_only``): valid in the default region but written without its trunk "0",
-        else valid in the first configured region that writes numbers without a trunk "0" or in which
-        ``digits`` start with it (a number without its "0" is no German number either).
+        The default region first (:meth:`_home`): a number that is possible there and written with its
+        trunk "0" is read there, whatever another region would call it ("07700 900123" is British,
+        though phonenumbers calls it invalid for GB and valid for DE); strong only if valid there (an
+        invalid one needs a context word, as its "+44" form does).  No other region is tried when it is
+        valid there, unbroken or grouped the default region's way; grouped otherwise ("(07700) 902-977",
+        "01.84.17.61.18"), a valid number of another configured region written as that region's format
+        groups it (the strong readings below) is the fallback, else the default region's reading stands.
+
+        The fallback, when the default region cannot have the number: strong, valid in the first
+        configured region whose format is the written grouping (``gaps``), else in the first whose
+        groups it merges.  Not strong (only when not ``strong_only``): valid in the default region but
+        written without its trunk "0", else valid in the first configured region that writes numbers
+        without a trunk "0" or in which ``digits`` start with it (a number without its "0" is no German
+        number either).  None: valid nowhere.
         """
+        home = self._home(digits, gaps)
+        if home is not None:
+            number, strong, settled = home
+            if settled:
+                return (self.default_region, number, strong) if strong or not strong_only else None
+            elsewhere = self._fallback(digits, gaps, True)
+            if elsewhere is not None:
+                return elsewhere
+            return None if strong_only else (self.default_region, number, False)
+        return self._fallback(digits, gaps, strong_only)
+
+    def _fallback(
+        self, digits: str, gaps: tuple[int, ...], strong_only: bool
+    ) -> tuple[str, PhoneNumber, bool] | None:
+        """:meth:`parse_national` outside the default region's reading (see there)."""
         found: dict[int, tuple[str, PhoneNumber]] = {}  # rank -> first region
         for region, check in self._checks.items():
             written = check.may_be_written(digits)
+            if written and region == self.default_region:
+                continue  # _home: not valid there
             if strong_only and not (written and (gaps or region == self.default_region)):
                 continue
             if NO_FIT in found and not (gaps and written):
@@ -588,6 +617,28 @@ class PhoneDetector(Detector):
                 return region, number, rank == MERGED
         return None
 
+    def _home(self, digits: str, gaps: tuple[int, ...]) -> tuple[PhoneNumber, bool, bool] | None:
+        """(number, strong, settled) for national ``digits`` read in the default region, or None: not
+        written its way (its trunk "0" missing) or not a possible number there.
+
+        Possible: the number pattern of the region's country code holds (:class:`_RegionCheck`) and
+        phonenumbers calls it possible (``IS_POSSIBLE``, not local-only).  Strong: valid there.  Settled
+        (no other region is asked): valid, unbroken, or grouped as the region's national format groups
+        it or with some of its groups merged ("07700 900123", "07700900123").
+        """
+        check = self._checks[self.default_region]
+        if not check.may_be_written(digits) or not check.could_be_valid(digits):
+            return None
+        try:
+            number = phonenumbers.parse(digits, self.default_region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):
+            return number, True, True
+        if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+            return None
+        return number, False, not gaps or written_fit(number, digits, gaps, self.default_region) != NO_FIT
+
     def _valid_in_default(self, digits: str) -> bool:
         """Whether national ``digits`` are valid in the default region and written its way (cached)."""
         key = ("default", digits)
@@ -611,7 +662,7 @@ class PhoneDetector(Detector):
         except KeyError:
             pass
         reading = self._reading(c, strong_only)
-        found = self._masked[key] = reading, mask_reading(reading) if reading is not None else ""
+        found = self._masked[key] = reading, preview(reading) if reading is not None else ""
         return found
 
     def _remember(self, key: tuple, reading: Reading | None) -> None:
@@ -849,7 +900,7 @@ class PhoneDetector(Detector):
         if reading is None or reading.valid:
             return None
         start, end = len(text) - len(text.lstrip()), len(text.rstrip())
-        return Match(self.entity, start, end, LOOSE_SCORE, self.name, reading.normalised, mask_reading(reading))
+        return Match(self.entity, start, end, LOOSE_SCORE, self.name, reading.normalised, preview(reading))
 
     def _candidates(self, text: str, m: re.Match[str]) -> Iterator[_Candidate]:
         """The phone-shaped candidates of one scanned run: the run itself, or two numbers written side by side."""
@@ -989,9 +1040,9 @@ NO_FIT, MERGED, EXACT = 0, 1, 2
 _DEFAULT_UNWRITTEN = -1
 
 
-def written_fit(number: PhoneNumber, digits: str, gaps: tuple[int, ...]) -> int:
+def written_fit(number: PhoneNumber, digits: str, gaps: tuple[int, ...], region: str | None = None) -> int:
     """How ``digits`` written with ``gaps`` (counted from the right) fit the way the number's region
-    writes it: EXACT, MERGED or NO_FIT.
+    (``region``, else the one it is valid in) writes it: EXACT, MERGED or NO_FIT.
 
     The digits must be those of phonenumbers' national format, trunk prefix included (nobody writes the
     Irish "(01) 7151 2450" as "17151 2450"; where fixed and mobile numbers carry a trunk "0", a number
@@ -1000,7 +1051,7 @@ def written_fit(number: PhoneNumber, digits: str, gaps: tuple[int, ...]) -> int:
     one (Denmark, Norway, Poland, Spain, the US ...) almost any 8-10 digits are valid somewhere.  An
     unbroken run fits nothing.
     """
-    region = phonenumbers.region_code_for_number(number)
+    region = region or phonenumbers.region_code_for_number(number)
     if not gaps or region is None or not region_check(region).may_be_written(digits):
         return NO_FIT
     groups = _GROUP.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
@@ -1067,6 +1118,13 @@ def mask_number(number: PhoneNumber) -> str:
     """Country code and the last two digits only: ``+44 ******** 58``."""
     national = phonenumbers.national_significant_number(number)
     return f"+{number.country_code} {'*' * max(1, len(national) - 2)} {national[-2:]}"
+
+
+def preview(reading: Reading) -> str:
+    """The finding's preview: :func:`mask_reading`, and the region of a national number read outside the
+    default region ("+49 ******** 63 (read as DE)"): a DPO sees which numbers were filed by the fallback."""
+    masked = mask_reading(reading)
+    return f"{masked} (read as {reading.fallback})" if reading.fallback else masked
 
 
 def mask_reading(reading: Reading) -> str:
