@@ -579,9 +579,7 @@ class PhoneDetector(Detector):
             return None if strong_only else (self.default_region, number, False)
         return self._fallback(digits, gaps, strong_only)
 
-    def _fallback(
-        self, digits: str, gaps: tuple[int, ...], strong_only: bool
-    ) -> tuple[str, PhoneNumber, bool] | None:
+    def _fallback(self, digits: str, gaps: tuple[int, ...], strong_only: bool) -> tuple[str, PhoneNumber, bool] | None:
         """:meth:`parse_national` outside the default region's reading (see there)."""
         found: dict[int, tuple[str, PhoneNumber]] = {}  # rank -> first region
         for region, check in self._checks.items():
