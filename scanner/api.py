@@ -34,13 +34,15 @@ if TYPE_CHECKING:
 
 
 def queries_for(identifiers: Iterable[tuple[str, str]], config: ScanConfig) -> list[Query]:
-    """Normalise (entity type, raw value) pairs exactly as detection does; ValueError names the bad type."""
-    from detectors.identifiers import mask_value, normalise_value
+    """Normalise (entity type, raw value) pairs exactly as detection does (detectors.canonical); ValueError names
+    the bad type."""
+    from detectors.canonical import canonical_value
+    from detectors.identifiers import mask_value
 
     queries = []
     for entity, value in identifiers:
         entity = entity.strip().upper()
-        normalised = normalise_value(entity, value, config.detectors)
+        normalised = canonical_value(entity, value, config.detectors)
         if normalised is None:
             raise ValueError(f"not a valid {entity} value (phone region {config.detectors.default_region})")
         queries.append(Query(entity, normalised, mask_value(entity, normalised, config.detectors)))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from stdnum import luhn
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
 
 #: Not inside a longer number: no digit (or digit + separator) right before, no digit right after.
@@ -21,8 +21,6 @@ GROUPS_4_6_5 = _FIRST_DIGIT + r"\d{3}(?P<s>[ -])\d{6}(?P=s)\d{4,5}" + _EDGE_END
 PLAIN = r"\d(?<!\d\d)\d{12,18}" + _EDGE_END
 #: Maestro issues 12-digit cards too; that shape is common, so it needs a card word nearby.
 PLAIN_12 = _FIRST_DIGIT + r"\d{11}" + _EDGE_END
-
-_NOT_DIGIT = re.compile(r"\D")
 
 
 class CreditCardDetector(Detector):
@@ -73,7 +71,7 @@ class CreditCardDetector(Detector):
         return Validation.CONFIRM if luhn.is_valid(digits) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return _NOT_DIGIT.sub("", value)
+        return canonical.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``**** **** **** 1111``."""

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from stdnum import iban
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
 
 #: Country code, two check digits, then the BBAN in groups of four (spaced or
@@ -57,7 +58,7 @@ class IbanDetector(Detector):
         return Validation.CONFIRM if iban.is_valid(value.upper()) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return iban.compact(value).upper()
+        return canonical.iban(value)
 
     def mask(self, value: str) -> str:
         """Country code and last four: ``GB **** **** **** **** 5432``."""

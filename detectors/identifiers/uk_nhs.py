@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from stdnum.gb import nhs
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: 3-3-4 digits with one separator throughout (space, dash) or none, not inside a longer number.
 NHS_REGEX = r"(?<![\d+])(?<!\d[ -])\d{3}(?P<s>[ -]?)\d{3}(?P=s)\d{4}(?!\d)"
-
-_NOT_DIGIT = re.compile(r"\D")
 
 
 class UkNhsDetector(Detector):
@@ -41,7 +39,7 @@ class UkNhsDetector(Detector):
         return Validation.CONFIRM if nhs.is_valid(value) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return _NOT_DIGIT.sub("", value)
+        return canonical.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``*** *** 5919``."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: Two letters, three digit pairs (optionally spaced), suffix A-D; any case.
@@ -14,8 +14,6 @@ NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-
 INVALID_FIRST = frozenset("DFIQUV")
 INVALID_SECOND = frozenset("DFIOQUV")
 INVALID_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
-
-_SPACE = re.compile(r"\s+")
 
 
 def valid_prefix(prefix: str) -> bool:
@@ -46,7 +44,7 @@ class UkNinoDetector(Detector):
         return Validation.NO_OPINION if valid_prefix(self.normalise(value)[:2]) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return _SPACE.sub("", value).upper()
+        return canonical.national_id(value)
 
     def mask(self, value: str) -> str:
         """Prefix and suffix letters only: ``AB ** ** ** C``."""

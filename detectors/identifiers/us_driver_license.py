@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, has_min_digits, mask_compact
 
 #: The states' layouts vary from 1 letter + 4 digits to 13+ characters with dashes
 #: ("F162823540116", "2270-66-1551", "D12-345-678-901"): one letter or two at most, then digits.
 LICENSE = r"(?<![\w\-])(?:[A-Z]{1,2}[\- ]?\d[\d\-]{3,15}\d|\d[\d\-]{5,15}\d)(?![\w\-])"
-_SEPARATORS = re.compile(r"[\s\-]")
 
 
 class UsDriverLicenseDetector(Detector):
@@ -31,7 +30,7 @@ class UsDriverLicenseDetector(Detector):
         return has_min_digits(text, 5)
 
     def normalise(self, value: str) -> str:
-        return _SEPARATORS.sub("", value).upper()
+        return canonical.national_id(value)
 
     def mask(self, value: str) -> str:
         return mask_compact(self.normalise(value), keep_end=3, group=0)

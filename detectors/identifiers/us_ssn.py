@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from stdnum.us import ssn
 
+from detectors import canonical
 from detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: AAA-GG-SSSS with one separator throughout (dash or space).
@@ -14,8 +14,6 @@ from detectors.base import Detector, Pattern, Validation, has_min_digits
 SEPARATED = r"\d(?<![\d-]\d)\d{2}(?P<s>[- ])\d{2}(?P=s)\d{4}(?![\d]|-\d)"
 #: Nine plain digits: too common to stand alone, reported only with context.
 PLAIN = r"\d(?<!\d\d)\d{8}(?!\d)"
-
-_NOT_DIGIT = re.compile(r"\D")
 
 
 class UsSsnDetector(Detector):
@@ -45,7 +43,7 @@ class UsSsnDetector(Detector):
         return Validation.NO_OPINION if ssn.is_valid(self.normalise(value)) else Validation.REJECT
 
     def normalise(self, value: str) -> str:
-        return _NOT_DIGIT.sub("", value)
+        return canonical.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``***-**-6789``."""
