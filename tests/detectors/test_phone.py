@@ -412,3 +412,70 @@ def test_invalid_number_in_a_phone_field_with_other_words_is_phone_shaped() -> N
         GB, "call me on 07700 900123", "07700 900123", normalised="+447700900123", score=0.7,
         entity="PHONE_NUMBER", field="Phone",
     )  # fmt: skip
+
+
+# -- the default region first (issue 15): a national number possible there is read there -----------------------
+#: Ofcom's numbers for drama: the mobile range is invalid for GB in phonenumbers (and valid for DE)
+OFCOM = [("07700 900000", "+447700900000"), ("07700 900512", "+447700900512"), ("07700 900999", "+447700900999"),
+         ("020 7946 0000", "+442079460000"), ("020 7946 0999", "+442079460999"), ("0161 496 0000", "+441614960000"),
+         ("0161 496 0999", "+441614960999"), ("07700 902977", "+447700902977")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("national", "e164"), OFCOM)
+def test_national_and_international_forms_of_a_gb_number_are_one_key(national: str, e164: str) -> None:
+    area, *rest = national.split()
+    forms = [national, national.replace(" ", ""), f"({area}) {'-'.join(rest)}", f"+44 {area[1:]} {' '.join(rest)}",
+             f"0044 {area[1:]} {' '.join(rest)}", f"+44 (0){area[1:]} {' '.join(rest)}", e164]  # fmt: skip
+    assert {f: DEFAULT.canonical(f) for f in forms} == dict.fromkeys(forms, e164)
+    found = {f: [(m.normalised, m.preview) for m in DEFAULT.find(f"mobile: {f}")] for f in forms}
+    preview = f"+44 {'*' * (len(e164) - 5)} {e164[-2:]}"
+    assert found == {f: [(e164, preview)] for f in forms}  # no "(read as ...)": the default region
+    # a phone column holds it as one value, whatever the region would say of its validity
+    assert [m.normalised for m in DEFAULT.find(national, field="mobile")] == [e164]
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised", "preview"),
+    [
+        # not possible in GB (its number pattern fails): the fallback, and the finding says so
+        ("call 030 1234567", "+49301234567", "+49 ******* 67 (read as DE)"),
+        ("call 0171 1234567", "+491711234567", "+49 ******** 67 (read as DE)"),
+        ("call 06 12 34 56 78", "+33612345678", "+33 ******* 78 (read as FR)"),
+        # possible in GB but grouped exactly as a valid number of another region
+        ("call 01.84.17.61.18", "+33184176118", "+33 ******* 18 (read as FR)"),
+        ("call 087 123 4567", "+353871234567", "+353 ******* 67 (read as IE)"),
+        # written internationally: no region needed, nothing to record
+        ("call +49 30 1234567", "+49301234567", "+49 ******* 67"),
+        # the default region: nothing recorded
+        ("call 07700 900123", "+447700900123", "+44 ******** 23"),
+        ("call 07700900123", "+447700900123", "+44 ******** 23"),  # unbroken: possible in GB, so GB
+    ],
+)
+def test_a_fallback_region_is_recorded_in_the_preview(text: str, normalised: str, preview: str) -> None:
+    (match,) = DEFAULT.find(text)
+    assert (match.normalised, match.preview) == (normalised, preview)
+    assert DEFAULT.canonical(text.removeprefix("call ")) == normalised
+
+
+def test_a_german_number_in_a_gb_estate_is_found_by_its_international_form() -> None:
+    assert DEFAULT.canonical("030 1234567") == DEFAULT.canonical("+49 30 1234567") == "+49301234567"
+    (match,) = DEFAULT.find("Berlin desk: 030 1234567")
+    assert match.normalised == DEFAULT.canonical("0049 30 1234567")
+
+
+@pytest.mark.parametrize(
+    ("value", "not_key"),
+    [
+        ("07700 900123", "+497700900123"),  # the old misreading: never German in a GB estate
+        ("07700 902977", "+497700902977"),
+        ("(07700) 902-977", "+497700902977"),
+    ],
+)
+def test_a_possible_gb_number_is_never_read_in_another_region(value: str, not_key: str) -> None:
+    assert DEFAULT.canonical(value) != not_key
+    assert all(m.normalised != not_key for m in DEFAULT.find(f"mobile {value}"))
+
+
+def test_the_phone_version_changed_so_incremental_scans_rescan() -> None:
+    """A national number's key changed (+49 -> +44): an index built by version 2 must be rescanned."""
+    assert PhoneDetector.version not in ("1", "2")
