@@ -86,6 +86,9 @@ def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
 def normalise_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
     """Normalise a user-supplied identifier (for lookups) the same way detection does; None if invalid.
 
+    The canonical forms are defined in :mod:`detectors.canonical` (its ``canonical_value`` is this);
+    each detector's ``canonical`` checks the whole value and applies them.
+
     The whole value must be one identifier: ``"LuisG@Embraer.com.br"`` ->
     ``"luisg@embraer.com.br"``, national ``"020 7946 0958"`` (region GB) ->
     ``"+442079460958"``.  Unknown entity types give None.

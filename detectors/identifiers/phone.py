@@ -66,19 +66,32 @@ label keeps it ("Caller ID: ...").  So does a field whose own name (the last
 segment of a JSON path) is negative and has no phone word, for a number
 that is the whole value ("order_ref"; not a number in "order_notes").
 
-Normalisation (what is hashed; lookups read a value the same way, so a number
-written two ways hashes the same wherever that can be known):
+Normalisation (what is hashed, :mod:`detectors.canonical`; lookups read a value
+the same way, so a number written two ways hashes the same wherever that can
+be known):
 
-* a valid number (either tier): E.164 in the region chosen above, else the
-  default region if it is valid there without its trunk "0", else the first
-  configured region in which it is valid and whose numbers may start that
-  way ("(949) 877-7106" and "Fax 9498777106" -> ``+19498777106``);
-* else international ("+", "00"): E.164 as phonenumbers parses it (trunk
-  "(0)" dropped), or "+" and the digits if it cannot;
+* international ("+", "00"): E.164 as phonenumbers parses it (trunk "(0)"
+  dropped), or "+" and the digits if it cannot;
+* national, the default region first: written with its trunk "0" and a
+  possible number there (its number pattern holds, phonenumbers says
+  ``IS_POSSIBLE``), valid or not, E.164 in the default region: "07700 900123"
+  is ``+447700900123`` though phonenumbers calls it invalid for GB and valid
+  for DE (an invalid one scores as phone-shaped, like its "+44" form).  When it
+  is valid there, unbroken or grouped the default region's way, no other
+  region is asked; grouped otherwise, a valid number of another region
+  written exactly as that region groups it wins ("01.84.17.61.18" is French);
+* else (the fallback) a valid number (either tier): E.164 in the region chosen
+  above, else the default region if it is valid there without its trunk "0",
+  else the first configured region in which it is valid and whose numbers may
+  start that way ("(949) 877-7106" and "Fax 9498777106" -> ``+19498777106``);
 * else national: E.164 if a first group of 1-3 digits is a country code
   without its "+" ("1 (780) 836-9987" -> ``+17808369987``), else E.164 with
   the default region's country code if phonenumbers calls it a possible
-  number there ("07700 900123" -> ``+447700900123``), else the bare digits.
+  number there, else the bare digits.
+
+A national number read in a region other than the default one says so in its
+preview (``+49 ******* 67 (read as DE)``): a DPO sees which numbers the
+fallback filed, and the index never holds the number.
 
 The extension is in the span but not in the normalised value: a number with
 and without "x565" is one subject key.  Previews keep the country code and
