@@ -25,10 +25,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
+from connectors.formats.office import NameText
 from connectors.formats.text import owned_matches
 from detectors.settings import DetectorSettings
 from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
 from scanner.keys import SubjectHasher
+from scanner.names import detect_names, name_kind
 from scanner.retention import record_dates
 from scanner.sanitise import Sanitiser, one_line
 
@@ -121,13 +123,16 @@ class UnitScanner:
             "fingerprint": item.fingerprint,
         }
         try:
-            for chunk in connector.read(unit):
+            for chunk in self._with_names(unit, connector.read(unit)):
                 if isinstance(chunk, ItemProblem):
                     problems.append(chunk)
                     if chunk.severity == "failed":
                         break
                     continue
-                if isinstance(chunk, TextChunk):
+                if isinstance(chunk, NameText):
+                    kinds = [name_kind(chunk.locator(i)) for i in range(len(chunk.lines))]
+                    matches = [detect_names(self.engine, chunk.lines, kinds)]
+                elif isinstance(chunk, TextChunk):
                     matches = [owned_matches(chunk, self.engine.detect_texts(chunk.lines, field=chunk.field))]
                     records += len(chunk.lines)
                 elif isinstance(chunk, TableBatch):
@@ -171,6 +176,26 @@ class UnitScanner:
             records=records,
             elapsed=time.perf_counter() - started,
         )
+
+    def _with_names(self, unit: WorkUnit, results: Iterator[Any]) -> Iterator[Any]:
+        """A unit's read results with the names they hold, once per item (its first unit): the item's own
+        name (a file's path, an object key, a table), a table's column names before its first batch, and
+        the names a reader yields (sheets, archive members, attachments); see :mod:`scanner.names`."""
+        item = unit.item
+        first = unit.part == 0
+        table = item.fmt == "table"
+        if first:
+            yield NameText(lines=[item.item_id], first_line=0, locators=[{"name": "table" if table else "path"}])
+        columns: set[str] = set()
+        for result in results:
+            if isinstance(result, NameText) and not first:
+                continue
+            if first and table and isinstance(result, TableBatch):
+                new = [c for c in result.scan_columns() if c not in columns]
+                if new:
+                    columns.update(new)
+                    yield NameText(lines=new, first_line=0, locators=[{"name": "column", "column": c} for c in new])
+            yield result
 
     def _record_dates(self, chunk: TextChunk | TableBatch, matches: list[pa.Table]) -> list[Any] | None:
         """Each row's date from the first configured date column the batch has (None: no such column).

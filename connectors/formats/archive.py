@@ -6,6 +6,8 @@ result's locator is prefixed with ``{"member": path}``; a batch of rows keeps it
 gets its row locators prefixed the same way.  An archive inside an archive is read the same way,
 its members' paths joined to its own with ``!/``: ``{"member": "inner.zip!/exports/customers.csv",
 "row": 3}``.  Member names are only names: nothing is written to disk, so ``../x`` is harmless.
+Each regular member's path, read or not, is also yielded as a name (``{"name": "member", "member":
+path}``, :class:`~connectors.formats.office.NameText`): a member named after a person is a finding.
 
 Members are read one at a time into memory.  A zip needs random access (its directory is at its
 end), so a stream that cannot seek is first read into memory up to 256 MB
@@ -39,7 +41,7 @@ from typing import BinaryIO
 from connectors.base import ItemProblem, ReadResult
 from connectors.formats.common import ReadFailure, plural
 from connectors.formats.mail import prefixed
-from connectors.formats.office import seekable_stream
+from connectors.formats.office import name_text, seekable_stream
 
 #: A member is not read when its uncompressed size is more than this many times its compressed
 #: size (zip members only: a tar stream has no per-member compressed size) ...
@@ -146,6 +148,7 @@ class _Reading:
                 return
             if member is None:  # a folder, link or device: nothing to read
                 continue
+            yield name_text("member", prefix + member.name)  # a finding even when the member is not read
             # streamed: passing over a tar member costs as much as reading it
             if member.compressed is None and not self._spend(member.size):
                 return

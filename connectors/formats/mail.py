@@ -16,7 +16,9 @@ Messages are parsed with ``email.policy.default``.  Each message ``m`` (1-based;
   name}``; when the inner locator has a key of its own prefix (a message inside a message), it is
   kept whole under ``"inner"`` instead.  A batch of rows keeps its field names and gets its row
   locators prefixed the same way.  A forwarded message without a file name is called
-  ``message.eml``.
+  ``message.eml``.  Every attachment's file name, read or not, is also yielded as a name
+  (``{"message": m, "name": "attachment", "attachment": name}``,
+  :class:`~connectors.formats.office.NameText`): a file named after a person is a finding.
 
 Not read, but counted in one note per item: attachments of unsupported types (or without an
 extension), encrypted parts (S/MIME ``application/pkcs7-mime``, PGP ``multipart/encrypted``) and
@@ -46,7 +48,7 @@ import pyarrow as pa
 from connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
 from connectors.formats.common import BLOCK_BYTES, UTF8, decode_lenient, plural
 from connectors.formats.html import read_html
-from connectors.formats.office import LocatedText, located_chunks
+from connectors.formats.office import LocatedText, NameText, located_chunks, name_text
 from connectors.formats.text import LineChunk
 
 #: Reads an attachment's bytes as a file of the given name would be read (files.py's dispatch).
@@ -172,6 +174,8 @@ def _parts(
         elif part.is_multipart():
             continue
         elif name is not None or part.get_content_disposition() == "attachment":
+            if name:  # an attachment named after a person is a finding, read or not
+                yield name_text("attachment", name, {"message": number})
             if name and supported(name):
                 yield from _attachment(part.get_payload(decode=True) or b"", name, number, read_attachment)
             else:
@@ -227,6 +231,8 @@ def prefixed(result: TableBatch | TextChunk, prefix: dict[str, Any]) -> TableBat
     locators = [nest(prefix, result.locator(i)) for i in range(len(result.lines))]
     if isinstance(result, LineChunk):  # pieces of a long line keep the part each one reports
         return result.relocated(locators)  # type: ignore[return-value]
+    if isinstance(result, NameText):  # still a name; one nested under "inner" is marked so at the top
+        return NameText(lines=result.lines, first_line=0, locators=[{"name": "inner", **loc} for loc in locators])
     return LocatedText(lines=result.lines, first_line=0, field=result.field, locators=locators)
 
 

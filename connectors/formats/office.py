@@ -16,7 +16,9 @@ Excel row number, and whose fields are the column names, so a finding's cell
 is the field's column and the locator's row (``Email`` in column C, row 7:
 C7).  Cells are text: dates in ISO 8601 (a date alone when the time is
 midnight), whole numbers without ".0", booleans TRUE/FALSE.  Empty rows are
-not yielded; chartsheets have no cells and are passed over.
+not yielded; chartsheets have no cells and are passed over.  Each sheet's name
+comes first, as a :class:`NameText` located ``{"name": "sheet", "sheet": name}``
+(a sheet named after a customer is a finding).
 
 Word documents (``.docx``): each non-empty body paragraph is one text with
 locator ``{"paragraph": i}`` (1-based over all body paragraphs, empty ones
@@ -63,6 +65,18 @@ class LocatedText(TextChunk):
 
     def locator(self, index: int) -> dict[str, Any]:
         return self.locators[index]
+
+
+@dataclass
+class NameText(LocatedText):
+    """Names of things inside an item (a worksheet, an archive member, an e-mail attachment), each one text
+    located ``{"name": kind, kind: name, ...}``: identifiers in names are findings too.  The scanner reads
+    them as names (separators as word breaks, a file extension apart; :mod:`scanner.names`), once per item."""
+
+
+def name_text(kind: str, name: str, context: dict[str, Any] | None = None) -> NameText:
+    """One name as a NameText, located ``{**context, "name": kind, kind: name}``."""
+    return NameText(lines=[name], first_line=0, locators=[{**(context or {}), "name": kind, kind: name}])
 
 
 def located_chunks(entries: Iterator[tuple[dict[str, Any], str]]) -> Iterator[LocatedText]:
@@ -134,7 +148,8 @@ def get_column_letter(position: int) -> str:
 
 
 def read_xlsx(stream: BinaryIO) -> Iterator[ReadResult]:
-    """Every worksheet's non-empty rows as TableBatches located by sheet and Excel row number."""
+    """Every sheet's name, and every worksheet's non-empty rows as TableBatches located by sheet and Excel
+    row number."""
     document = _open_document(stream)
     if isinstance(document, ItemProblem):
         yield document
@@ -147,6 +162,7 @@ def read_xlsx(stream: BinaryIO) -> Iterator[ReadResult]:
         raise ReadFailure(f"corrupt or unreadable workbook ({type(exc).__name__})") from None
     try:
         for sheet in workbook.worksheets:
+            yield name_text("sheet", sheet.title)
             if hasattr(sheet, "iter_rows"):
                 yield from _read_sheet(sheet)
     finally:
