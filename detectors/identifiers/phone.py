@@ -76,10 +76,10 @@ be known):
   possible number there (its number pattern holds, phonenumbers says
   ``IS_POSSIBLE``), valid or not, E.164 in the default region: "07700 900123"
   is ``+447700900123`` though phonenumbers calls it invalid for GB and valid
-  for DE (an invalid one scores as phone-shaped, like its "+44" form).  When it
-  is valid there, unbroken or grouped the default region's way, no other
-  region is asked; grouped otherwise, a valid number of another region
-  written exactly as that region groups it wins ("01.84.17.61.18" is French);
+  for DE.  Valid there, no other region is asked; invalid, the other regions
+  give it its score tier as they always did (valid and written their way:
+  strong), and, only if it is grouped unlike the default region's format, their
+  reading as the fallback ("01.84.17.61.18" is French);
 * else (the fallback) a valid number (either tier): E.164 in the region chosen
   above, else the default region if it is valid there without its trunk "0",
   else the first configured region in which it is valid and whose numbers may
@@ -568,11 +568,12 @@ class PhoneDetector(Detector):
 
         The default region first (:meth:`_home`): a number that is possible there and written with its
         trunk "0" is read there, whatever another region would call it ("07700 900123" is British,
-        though phonenumbers calls it invalid for GB and valid for DE); strong only if valid there (an
-        invalid one needs a context word, as its "+44" form does).  No other region is tried when it is
-        valid there, unbroken or grouped the default region's way; grouped otherwise ("(07700) 902-977",
-        "01.84.17.61.18"), a valid number of another configured region written as that region's format
-        groups it (the strong readings below) is the fallback, else the default region's reading stands.
+        though phonenumbers calls it invalid for GB and valid for DE).  Strong if valid there; if not,
+        the other regions are asked only for its score, as before: strong when one of them has it as a
+        valid number written the way that region writes it (the strong readings below).  Its key stays
+        the default region's when it is unbroken or grouped the default region's way; grouped otherwise
+        ("01.84.17.61.18"), such a region's reading is the fallback ("(07700) 902-977", which no region
+        groups so, stays British).
 
         The fallback, when the default region cannot have the number: strong, valid in the first
         configured region whose format is the written grouping (``gaps``), else in the first whose
@@ -581,15 +582,16 @@ class PhoneDetector(Detector):
         without a trunk "0" or in which ``digits`` start with it (a number without its "0" is no German
         number either).  None: valid nowhere.
         """
-        home = self._home(digits, gaps)
+        home = self._home(digits)
         if home is not None:
-            number, strong, settled = home
-            if settled:
-                return (self.default_region, number, strong) if strong or not strong_only else None
-            elsewhere = self._fallback(digits, gaps, True)
-            if elsewhere is not None:
-                return elsewhere
-            return None if strong_only else (self.default_region, number, False)
+            number, valid = home
+            if valid:
+                return self.default_region, number, True
+            elsewhere = self._fallback(digits, gaps, True)  # its score, or (grouped otherwise) its region
+            if elsewhere is not None and gaps and written_fit(number, digits, gaps, self.default_region) == NO_FIT:
+                return elsewhere  # grouped unlike the default region's format, as another region groups it
+            strong = elsewhere is not None
+            return (self.default_region, number, strong) if strong or not strong_only else None
         return self._fallback(digits, gaps, strong_only)
 
     def _fallback(self, digits: str, gaps: tuple[int, ...], strong_only: bool) -> tuple[str, PhoneNumber, bool] | None:
@@ -628,14 +630,12 @@ class PhoneDetector(Detector):
                 return region, number, rank == MERGED
         return None
 
-    def _home(self, digits: str, gaps: tuple[int, ...]) -> tuple[PhoneNumber, bool, bool] | None:
-        """(number, strong, settled) for national ``digits`` read in the default region, or None: not
-        written its way (its trunk "0" missing) or not a possible number there.
+    def _home(self, digits: str) -> tuple[PhoneNumber, bool] | None:
+        """(number, valid) for national ``digits`` read in the default region, or None: not written its
+        way (its trunk "0" missing) or not a possible number there.
 
         Possible: the number pattern of the region's country code holds (:class:`_RegionCheck`) and
-        phonenumbers calls it possible (``IS_POSSIBLE``, not local-only).  Strong: valid there.  Settled
-        (no other region is asked): valid, unbroken, or grouped as the region's national format groups
-        it or with some of its groups merged ("07700 900123", "07700900123").
+        phonenumbers calls it possible (``IS_POSSIBLE``, not local-only).
         """
         check = self._checks[self.default_region]
         if not check.may_be_written(digits) or not check.could_be_valid(digits):
@@ -645,10 +645,10 @@ class PhoneDetector(Detector):
         except phonenumbers.NumberParseException:
             return None
         if phonenumbers.is_valid_number(number):
-            return number, True, True
+            return number, True
         if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
             return None
-        return number, False, not gaps or written_fit(number, digits, gaps, self.default_region) != NO_FIT
+        return number, False
 
     def _valid_in_default(self, digits: str) -> bool:
         """Whether national ``digits`` are valid in the default region and written its way (cached)."""

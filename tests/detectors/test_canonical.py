@@ -65,11 +65,14 @@ def test_a_scan_finds_the_canonical_value(entity: str, before: str, value: str, 
     assert canonical_value(entity, value, GB) == expected
 
 
-def test_an_invalid_national_number_alone_is_not_reported() -> None:
-    """Read in GB, the drama range is invalid: alone it is phone-shaped (0.4), as its +44 form is; it no longer
-    borrows a German reading's score."""
-    for text in ("see 07700 900123 today", "see +44 7700 900123 today"):
-        assert ENGINE.detect_texts([text]).num_rows == 0
+def test_only_the_key_of_a_drama_number_changed_not_its_score() -> None:
+    """Alone in text, "07700 900123" scores as it did (valid in DE, grouped as DE writes it: 0.75), but is
+    keyed in GB; a GB-only configuration and the "+44" form (invalid for GB) need a context word."""
+    gb_only = DetectionEngine(DetectorSettings(default_region="GB", phone_regions=("GB",), ner=False))
+    table = ENGINE.detect_texts(["see 07700 900123 today"])
+    assert table.select(["normalised", "score"]).to_pylist() == [{"normalised": "+447700900123", "score": 0.75}]
+    assert gb_only.detect_texts(["see 07700 900123 today"]).num_rows == 0
+    assert ENGINE.detect_texts(["see +44 7700 900123 today"]).num_rows == 0
 
 
 #: different identifiers stay apart; a value that is no identifier has no canonical form
