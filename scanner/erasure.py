@@ -35,10 +35,11 @@ from typing import Any
 from connectors.base import SourceError, locator_json
 from connectors.erasers import ROW_ACTIONS, ActionResult, EraseAction, Eraser, Span, open_eraser
 from connectors.registry import open_source
-from reports.attribution import Finding, RecordAttribution, attribute_from_index
+from reports.attribution import Finding, RecordAttribution, attribute_from_index, is_name_locator
 from reports.lookup import DEFAULT_DEPTH, Query, lookup
 from scanner.config import ScanConfig
 from scanner.index import Index, open_index
+from scanner.items import real_item, real_items
 from scanner.keys import SubjectHasher, key_id
 from scanner.sanitise import one_line
 from scanner.storage import Store, is_remote, write_private
@@ -338,6 +339,7 @@ def _planned(action: EraseAction, current: dict, order: int, reached: str, depth
         "depth": depth,
         "reached": reached,
         "scan_id": state.get("scan_id"),
+        "item_key": state.get("item_key"),
         "fingerprint": state.get("fingerprint"),
         "stale": False,
     }
@@ -367,7 +369,8 @@ def _inspect(actions: list[dict[str, Any]], key: bytes, config: ScanConfig) -> N
                 _make_manual(entries, eraser)
                 continue
             try:
-                seen = eraser.inspect(item, [EraseAction.from_dict(e) for e in entries])
+                real = real_item(eraser, item, entries, key)
+                seen = eraser.inspect(real, [EraseAction.from_dict(e) for e in entries])
             except SourceError as exc:
                 _make_manual(entries, f"cannot open the source to plan: {one_line(exc)}")
                 continue
@@ -651,7 +654,7 @@ def _reconcile(
             eraser = erasers.get(source)
             if eraser is None:
                 eraser = erasers[source] = open_eraser(source, digest, **options)
-            seen = eraser.inspect(item, [EraseAction.from_dict(e) for e in group])
+            seen = eraser.inspect(real_item(eraser, item, group), [EraseAction.from_dict(e) for e in group])
         except (SourceError, ValueError, ImportError, OSError) as exc:
             seen, reason = {}, one_line(exc)
         else:
@@ -700,7 +703,8 @@ def _run_group(
         eraser = erasers.get(source)
         if eraser is None:
             eraser = erasers[source] = open_eraser(source, digest, **options)
-        results += eraser.execute(item, [EraseAction.from_dict(e) for e in runnable], dry_run=dry_run)
+        actions = [EraseAction.from_dict(e) for e in runnable]
+        results += eraser.execute(real_item(eraser, item, runnable), actions, dry_run=dry_run)
     except (SourceError, ValueError, ImportError, OSError) as exc:
         reason = f"{source}: {item}: {one_line(exc)}"
         log.error("%s", reason)
@@ -749,7 +753,7 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
     from scanner.runner import run_scan
 
     audit = audit or audit_log_for(config)
-    items = touched_items(plan)
+    items = real_items(plan["actions"], state_digest(key), plan.get("options") or {})
     options = plan.get("options") or {}
     scan_config = replace(config, endpoint_url=options.get("endpoint_url", config.endpoint_url), quiet=True)
     summary = run_scan(scan_config, key, sorted(items), only_items=items)
@@ -763,7 +767,7 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
     anywhere: dict[tuple[str, str], set[str]] = defaultdict(set)
     for occ in index.occurrences_for(plan["subject"]["verify_keys"]).to_pylist():
         found[(occ["source"], occ["item"])].add(occ["locator"])
-        if occ["subject_key"] in resolved:
+        if occ["subject_key"] in resolved and not is_name_locator(occ["locator"]):  # a name: the rename's
             anywhere[(occ["source"], occ["item"])].add(occ["locator"])
     report = VerifyReport(plan["plan_id"], plan["request_id"], summary.scan_id)
 
@@ -825,7 +829,7 @@ def _row_existence(plan: dict[str, Any], key: bytes, options: dict[str, Any]) ->
             for (_, item), group in _by_item(entries).items():
                 probes = [EraseAction.from_dict(e | {"action": "delete_row"}) for e in group]
                 try:
-                    seen = eraser.inspect(item, probes)
+                    seen = eraser.inspect(real_item(eraser, item, group), probes)
                 except SourceError:
                     continue
                 for probe in probes:
