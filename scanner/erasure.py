@@ -39,7 +39,7 @@ from reports.attribution import Finding, RecordAttribution, attribute_from_index
 from reports.lookup import DEFAULT_DEPTH, Query, lookup
 from scanner.config import ScanConfig
 from scanner.index import Index, open_index
-from scanner.items import real_item, real_items
+from scanner.items import real_item, real_items, unambiguous
 from scanner.keys import SubjectHasher, key_id
 from scanner.sanitise import one_line
 from scanner.storage import Store, is_remote, write_private
@@ -140,7 +140,7 @@ def plan_erasure(
     resolved = set(result.subject_keys) | {r["subject_key"] for r in result.linked_identifiers}
     attribution = result.attribution or attribute_from_index(index, resolved, ambiguous)
     queried = set(result.subject_keys)
-    current = index.current_items()
+    current = unambiguous(index.current_items(), index)
 
     rows: dict[Row, _RowFacts] = {}
     file_findings: dict[tuple[str, str], list[tuple[str, Finding]]] = defaultdict(list)

@@ -70,11 +70,11 @@ def real_item(eraser: Eraser, label: str, entries: list[dict[str, Any]], key: by
 
 def real_items(actions: Iterable[dict[str, Any]], digest: Digest, options: dict[str, Any]) -> dict[str, set[str]]:
     """source -> the real ids of the items plan ``actions`` touch (what a verifying rescan must read)."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for entry in actions:
-        groups.setdefault((entry["source"], entry["item"]), []).append(entry)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for entry in actions:  # two items masked alike are told apart by their refs
+        groups.setdefault((entry["source"], entry["item"], entry.get(ITEM_REF) or ""), []).append(entry)
     out: dict[str, set[str]] = {}
-    for (source, label), entries in groups.items():
+    for (source, label, _), entries in groups.items():
         ref = _first(entries, ITEM_REF)
         real = label
         if ref is not None and item_ref(digest, label) != ref:
@@ -118,3 +118,16 @@ def _listed(url: str, match: Callable[[str], bool], options: dict[str, Any], pre
     finally:
         connector.close()
     return None
+
+
+def unambiguous(current: dict[tuple[str, str], dict[str, Any]], index: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """``current`` (``Index.current_items``) without the ``item_key`` of a label two live items share.
+
+    Two items masked alike (``john@…`` and ``jane@…``) share one label in the items table, and a plan keyed
+    by label could otherwise open one for the other; without a key such an item is not resolved, so its
+    eraser cannot open it and its actions fail instead of touching the wrong file."""
+    keys: dict[tuple[str, str], set[str]] = {}
+    for row in index.item_states().to_pylist():
+        if row["status"] != "gone":
+            keys.setdefault((row["source"], row["item"]), set()).add(row["item_key"])
+    return {k: ({**state, "item_key": None} if len(keys.get(k, ())) > 1 else state) for k, state in current.items()}
