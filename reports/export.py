@@ -49,7 +49,7 @@ from reports.attribution import attribute_from_index
 from scanner.config import ScanConfig
 from scanner.index import Index
 from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser, one_line
+from scanner.sanitise import Sanitiser, item_label, one_line
 from scanner.storage import private_dir
 
 MANIFEST_VERSION = "1"
@@ -256,7 +256,11 @@ def _resolve(connector: Connector, target: _Target, redactor: Redactor) -> tuple
     if live is not None:
         return target.item, live
     for entry in connector.enumerate():
-        if isinstance(entry, ItemRef) and redactor.sanitiser.mask(entry.item_id)[0] == target.item:
+        if (
+            isinstance(entry, ItemRef)
+            and item_label(redactor.sanitiser, entry.item_id, redactor.hasher.token("item", entry.item_id))[0]
+            == target.item
+        ):
             return entry.item_id, entry
     return target.item, None
 

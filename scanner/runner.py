@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
@@ -32,7 +33,7 @@ from scanner.config import ScanConfig
 from scanner.dask_executor import dask_results
 from scanner.index import Index, IndexWriter, acquire_lock, create_index, new_scan_id
 from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser, one_line
+from scanner.sanitise import Sanitiser, item_label, one_line
 from scanner.storage import Store
 from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
 
@@ -268,7 +269,7 @@ class _Recorder:
         failed = [p for p in problems if p.severity == "failed"]
         skipped = [p for p in problems if p.severity == "skipped"]
         notes = [p for p in problems if p.severity == "note"]
-        label = self.sanitiser(problem_item)
+        label = self.label(problem_item)
         if failed:
             status, reason = "failed", "; ".join(dict.fromkeys(self.sanitiser(p.reason) for p in failed))
             if occurrences:  # keep what was found before the failure
@@ -307,7 +308,11 @@ class _Recorder:
 
     def gone(self, source: str, item_id: str) -> None:
         """An item that no longer exists: its status row makes its earlier entries dead."""
-        self.gone_label(source, self.sanitiser(item_id), self.hasher.token("item", item_id))
+        self.gone_label(source, self.label(item_id), self.hasher.token("item", item_id))
+
+    def label(self, item_id: str) -> str:
+        """The name the index stores for an item (masked, with a token, when it holds personal data)."""
+        return item_label(self.sanitiser, item_id, self.hasher.token("item", item_id))[0]
 
     def gone_label(self, source: str, label: str, item_key: str, reason: str = "no longer in the source") -> None:
         """``gone`` for an item known only from the index (its masked label and keyed hash)."""
@@ -378,8 +383,10 @@ def run_scan(
     """
     sources = list(sources or config.scan_targets())
     store = Store(config.index, config.endpoint_url)
-    # a local index folder this scan brings into being is removed again if no source could be read
-    new_folder = None if store.remote or os.path.lexists(store.base) else store.base
+    # the default index folder in the working directory, if this scan brings it into being, is removed
+    # again when no source could be read (an index named with --index keeps the failed scan's record)
+    default_here = not store.remote and Path(config.index) == ScanConfig().index
+    new_folder = store.base if default_here and not os.path.lexists(store.base) else None
     index = create_index(store, key)
     scan_id = new_scan_id()
     with acquire_lock(index.store, scan_id):
@@ -485,7 +492,7 @@ def _record_gone(plan: Plan, changes: _ChangeDetector, recorder: _Recorder) -> N
         present[problem.source].add(token("item", problem.item_id))
     skipped = {(item.source, item.item_id) for item in plan.unchanged}
     new_labels = {
-        (source, token("item", item_id)): recorder.sanitiser(item_id)
+        (source, token("item", item_id)): recorder.label(item_id)
         for source, item_id in plan.items
         if (source, item_id) not in skipped
         and changes.previous.get((source, token("item", item_id)), {}).get("status") not in (None, "gone")

@@ -48,6 +48,21 @@ class Sanitiser:
         return self.mask(text)[0]
 
 
+#: characters of an item's keyed token appended to a masked item name
+LABEL_TOKEN_CHARS = 8
+
+
+def item_label(sanitiser: Sanitiser, item_id: str, item_key: str) -> tuple[str, bool]:
+    """An item's stored name and whether it was masked.
+
+    A name holding personal data is stored masked, followed by `` #`` and the start of its keyed token
+    (``item_key``): ``exports/john.smith@example.com.txt`` and ``exports/jane.smith@example.com.txt``
+    mask alike, and without the token they would be one item in the index (one status row, one place
+    for a lookup, one target for an erasure)."""
+    masked, changed = sanitiser.mask(item_id)
+    return (f"{masked} #{item_key[:LABEL_TOKEN_CHARS]}", True) if changed else (item_id, False)
+
+
 def one_line(exc: BaseException, limit: int = 200) -> str:
     """The first line of an exception's message (or its type name), for one-line errors."""
     lines = str(exc).strip().splitlines()

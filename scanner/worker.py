@@ -33,6 +33,7 @@ from scanner.keys import SubjectHasher
 from scanner.names import detect_names, name_kind
 from scanner.retention import record_dates
 from scanner.sanitise import Sanitiser, one_line
+from scanner.sanitise import item_label as item_label_of
 
 log = logging.getLogger("piiscan.worker")
 
@@ -109,8 +110,8 @@ class UnitScanner:
         started = time.perf_counter()
         item = unit.item
         connector = self.connectors[item.source]
-        item_label, item_changed = self.sanitise(item.item_id)
         item_key = self.hasher.token("item", item.item_id)
+        item_label, item_changed = item_label_of(self._sanitiser, item.item_id, item_key)
         occ_parts: list[pa.Table] = []
         link_parts: list[pa.Table] = []
         ref_parts: list[pa.Table] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -35,7 +36,9 @@ KEY = bytes.fromhex(TEST_KEY_HEX)
 JOHN = "john.smith@example.com"
 JOHN_PHONE = "020 7946 0555"
 NAME = f"{JOHN}.txt"
-LABEL = "exports/j*********@e******.c**.txt"  # how the index names it (jane.smith@... is masked the same)
+#: how the index names it: masked, then " #" and the start of its keyed token (jane.smith@... masks the same,
+#: so the token keeps the two files apart)
+MASKED = "exports/j*********@e******.c**.txt"
 
 
 # -- reading a name ----------------------------------------------------------------------------------------
@@ -109,18 +112,20 @@ def test_a_file_named_after_a_person_is_found_by_the_email(estate: tuple[Path, P
     _, index = estate
     found = locations(index, "--email", JOHN)
     assert [(loc["locator"], loc["span"]) for loc in found] == [({"name": "path"}, [8, 8 + len(JOHN)])]
-    assert found[0]["item"] == LABEL
+    assert re.fullmatch(re.escape(MASKED) + r" #[0-9a-f]{8}", found[0]["item"])
 
 
 def test_the_phone_inside_it_is_located_and_the_item_found_from_its_token(estate: tuple[Path, Path]) -> None:
     root, index = estate
     answer = lookup_json(index, "--phone", JOHN_PHONE)
-    assert [(loc["item"], loc["locator"]) for loc in answer["locations"]] == [(LABEL, {"line": 1})]
+    assert [loc["locator"] for loc in answer["locations"]] == [{"line": 1}]
+    label = answer["locations"][0]["item"]
+    assert label.startswith(MASKED + " #")
     # the unmasked folder says where to look; the occurrence's item token says which file it is
     keys = [q["subject_key"] for q in answer["query"]["identifiers"]]
     (item_key,) = {r["item_key"] for r in open_index(index).occurrences_for(keys).to_pylist()}
     hasher = SubjectHasher(KEY)
-    real = find_item(f"file://{root}", LABEL, lambda i: hasher.token("item", i) == item_key, {})
+    real = find_item(f"file://{root}", label, lambda i: hasher.token("item", i) == item_key, {})
     assert real == f"exports/{NAME}"  # told apart from jane's file, whose masked label is the same
 
 
@@ -237,13 +242,19 @@ def test_erasure_redacts_the_contents_and_leaves_the_name_to_a_rename(
 
 
 def test_two_items_masked_alike_are_never_mistaken_for_each_other(estate: tuple[Path, Path], tmp_path: Path) -> None:
+    """john.smith@... and jane.smith@... mask alike; their labels differ by token, so erasing John's file
+    resolves and changes John's file only."""
     root = tmp_path / "copy"
     shutil.copytree(estate[0], root)
-    _, plan, output = erase(tmp_path, root)
-    assert not any(a.get("item_ref") for a in plan["actions"])  # not resolved: which one is meant is unknown
-    assert " done" not in output.split("verification")[0]
+    index, plan, output = erase(tmp_path, root)
+    labels = {a["item"] for a in plan["actions"]}
+    assert len(labels) == 1 and next(iter(labels)).startswith(MASKED + " #")
+    assert all(a.get("item_ref") for a in plan["actions"] if a["action"] != "manual")
+    assert "outcomes: 1 done, 1 manual" in output
     assert (root / "exports" / "jane.smith@example.com.txt").read_text() == "contact: 020 7946 0777\n"
-    assert (root / "exports" / NAME).read_text() == f"contact: {JOHN_PHONE}\n"
+    assert (root / "exports" / NAME).read_text() == "contact: [erased]\n"
+    states = [r["item"] for r in open_index(index).item_states().to_pylist() if r["item"].startswith("exports/")]
+    assert len(set(states)) == 2  # two items (each with its history of status rows), not one
 
 
 def test_real_item_resolution_without_the_cli(estate: tuple[Path, Path], tmp_path: Path) -> None:
