@@ -91,7 +91,7 @@ def run_scan(url: str, workers: int, extra: list[str]) -> dict[str, Any]:
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     work = Path(tempfile.mkdtemp(prefix="piiscan-db-bench-"))
     try:
-        cmd = [sys.executable, "-m", "scanner", "scan", url, "--index", str(work / "index"), "--workers", str(workers)]
+        cmd = [sys.executable, "-m", "piiscan", "scan", url, "--index", str(work / "index"), "--workers", str(workers)]
         cmd += ["--format", "json", "--quiet", *extra]
         started = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=work, check=False)

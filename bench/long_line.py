@@ -80,7 +80,7 @@ def _identifiers(count: int, rng: random.Random) -> list[tuple[str, str, str]]:
 def plant_offsets(size: int, count: int, rng: random.Random) -> list[int]:
     """Offsets for ``count`` identifiers: on, across and next to the cuts between pieces, in the overlaps,
     and at random places; sorted and at least 64 characters apart."""
-    from connectors.formats.common import LINE_OVERLAP_CHARS, LINE_PIECE_CHARS
+    from piiscan.connectors.formats.common import LINE_OVERLAP_CHARS, LINE_PIECE_CHARS
 
     cuts = range(LINE_PIECE_CHARS, size - LINE_PIECE_CHARS, LINE_PIECE_CHARS)
     picked: set[int] = set()
@@ -141,8 +141,8 @@ def write_long_line(path: Path, size: int, count: int = 600, seed: int = 7, fill
 
 def check_index(index: Path, planted: list[Planted], key_hex: str) -> dict:
     """How many planted identifiers the index holds exactly once, at their own offset."""
-    from scanner.index import open_index
-    from scanner.keys import SubjectHasher
+    from piiscan.index.keys import SubjectHasher
+    from piiscan.index.store import open_index
 
     hasher = SubjectHasher(bytes.fromhex(key_hex))
     wanted = {hasher.subject_key(p.entity_type, p.normalised): p for p in planted}
@@ -175,8 +175,8 @@ def found_in_context(path: Path, planted: list[Planted], margin: int = 64) -> in
     number can make the phone detector pass it over, cut or not)."""
     import dataclasses
 
-    from detectors.engine import DetectionEngine
-    from detectors.settings import DetectorSettings
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.detectors.settings import DetectorSettings
 
     engine = DetectionEngine(dataclasses.replace(DetectorSettings(), ner=False))
     texts = []
@@ -193,7 +193,7 @@ def scan(path: Path, index: Path, workers: int = 1) -> tuple[dict, float]:
     env = os.environ.copy()
     env["PIISCAN_HMAC_KEY"] = BENCH_KEY
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-m", "scanner", "scan", str(path), "--index", str(index), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(path), "--index", str(index), "--workers", str(workers)]
     cmd += ["--no-ner", "--format", "json", "--quiet"]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

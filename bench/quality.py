@@ -287,8 +287,8 @@ def timed(loop: Callable[[], list[list[TypedSpan]]], repeats: int) -> tuple[list
 
 def run_piiscan(texts: Sequence[str], repeats: int = 1) -> Run:
     """piiscan's text detectors, batched through DetectionEngine.detect_texts like ``piiscan detect --jsonl``."""
-    from detectors.engine import DetectionEngine
-    from detectors.settings import DetectorSettings
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.detectors.settings import DetectorSettings
 
     settings = DetectorSettings()
     engine = DetectionEngine(settings)

@@ -49,7 +49,7 @@ def upload(root: Path, endpoint: str) -> tuple[int, int]:
 def run_scan(source: str, workers: int, env: dict[str, str]) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="piiscan-s3-bench-"))
     try:
-        cmd = [sys.executable, "-m", "scanner", "scan", source, "--index", str(work / "index")]
+        cmd = [sys.executable, "-m", "piiscan", "scan", source, "--index", str(work / "index")]
         cmd += ["--workers", str(workers), "--format", "json", "--quiet"]
         started = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=work, check=False)

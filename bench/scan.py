@@ -53,7 +53,7 @@ def estate_bytes(root: Path) -> int:
 
 
 def run_scan(root: Path, index: Path, workers: int, extra: list[str]) -> dict:
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(index), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(root), "--index", str(index), "--workers", str(workers)]
     cmd += ["--format", "json", "--quiet", *extra]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=False)
@@ -67,17 +67,17 @@ def run_scan(root: Path, index: Path, workers: int, extra: list[str]) -> dict:
 
 def lookup_latency(index: Path, email: str, repeats: int = 5) -> dict:
     """CLI wall time (process start included) and in-process lookup time."""
-    from detectors.identifiers import normalise_value
-    from detectors.settings import DetectorSettings
-    from reports.lookup import Query, lookup
-    from scanner.index import open_index
-    from scanner.keys import SubjectHasher
+    from piiscan.detectors.identifiers import normalise_value
+    from piiscan.detectors.settings import DetectorSettings
+    from piiscan.index.keys import SubjectHasher
+    from piiscan.index.lookup import Query, lookup
+    from piiscan.index.store import open_index
 
     cli = []
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "scanner", "lookup", "--email", email, "--index", str(index), "--format", "json"],
+            [sys.executable, "-m", "piiscan", "lookup", "--email", email, "--index", str(index), "--format", "json"],
             capture_output=True,
             env=_env(),
             check=True,

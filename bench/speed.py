@@ -356,7 +356,7 @@ def _env() -> dict[str, str]:
 
 def run_scan(path: Path, index: Path, workers: int, extra: Sequence[str], repeats: int) -> dict[str, Any]:
     """``piiscan scan FILE`` into a fresh index (run in the work directory, so no piiscan.toml applies)."""
-    cmd = [sys.executable, "-m", "scanner", "scan", str(path), "--index", str(index), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(path), "--index", str(index), "--workers", str(workers)]
     cmd += ["--format", "json", "--quiet", *extra]
     walls, summaries = [], []
     for _ in range(max(1, repeats)):
@@ -474,8 +474,8 @@ def piiscan_texts(
     With ``budget_s``, each pass stops after the batch that crosses that many seconds, and the
     figures count only the texts analysed (the same number in every pass).
     """
-    from detectors.engine import DetectionEngine
-    from detectors.settings import DetectorSettings
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.detectors.settings import DetectorSettings
 
     settings = DetectorSettings(ner=ner)
     engine = DetectionEngine(settings)
@@ -626,7 +626,7 @@ def scenario_ner(args: argparse.Namespace, rows: list[Row], analyzer: Any) -> di
 
 
 def scenario_ids(args: argparse.Namespace, rows: list[Row], data: Dataset, analyzer: Any) -> dict[str, Any]:
-    from connectors.formats.common import TEXT_CHUNK_LINES
+    from piiscan.connectors.formats.common import TEXT_CHUNK_LINES
 
     texts = [r.note for r in rows]
     _, notes = piiscan_texts(texts, False, args.piiscan_batch, args.repeats)
@@ -881,8 +881,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     from quality import CLI_BATCH, build_presidio
 
-    import detectors.engine  # noqa: F401  (fail in seconds, not after the scans, when the tree is broken)
-    from detectors.settings import DetectorSettings
+    import piiscan.detectors.engine  # noqa: F401  (fail in seconds, not after the scans, when the tree is broken)
+    from piiscan.detectors.settings import DetectorSettings
 
     args.piiscan_batch = CLI_BATCH
     args.presidio_batch = args.presidio_batch or DetectorSettings().ner_batch_size

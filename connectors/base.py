@@ -416,7 +416,7 @@ class Connector(ABC):
                     return
 
     def inferred_foreign_keys(self) -> list[ForeignKey]:
-        """Undeclared relationships the data supports (:mod:`connectors.relationships`); none by default."""
+        """Undeclared relationships the data supports (:mod:`piiscan.connectors.relationships`); none by default."""
         return []
 
     def close(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract

@@ -1,13 +1,13 @@
 """Erasers for files: :class:`LocalFileEraser` (``file://`` sources) and :class:`S3Eraser` (``s3://``).
 
 Both share one rewrite, :func:`redact_bytes`: the item's bytes are read again by the very format
-readers a scan uses (:mod:`connectors.files`), so the text each span indexes is known exactly (a
+readers a scan uses (:mod:`piiscan.connectors.files`), so the text each span indexes is known exactly (a
 decoded line for text/log files, a parsed cell for CSV/TSV, the newline-joined values of a JSON
 path for JSONL and JSON documents).  Each span is then mapped to its characters in the raw file by
 a small positional tokenizer of that format, and the value the tokenizer finds must equal the
 reader's value, or the span is declared manual.  The file is decoded in the encoding the readers
 chose (UTF-8, else the cp1252 fallback; a UTF-8 BOM is kept), the matched characters are replaced
-by :data:`~connectors.erasers.REDACTION` and the text is encoded back: both decodings are one
+by :data:`~piiscan.connectors.erasers.REDACTION` and the text is encoded back: both decodings are one
 character per byte sequence and reversible, so every byte outside the matched values stays as it
 was (line endings, quoting of other cells, escapes elsewhere in a JSON line).
 
@@ -38,14 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit, locator_json
-from connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Eraser, Inspection, Outcome, Span
-from connectors.files import FileConnector, FileInfo
-from connectors.formats.common import BOM, CP1252, UTF8, decode, failure_reason, plural
-from connectors.formats.delimited import DELIMITERS, read_header
-from connectors.formats.jsondoc import records
-from connectors.formats.jsonpath import ROOT, child, scalar_text
-from connectors.local import path_from_url
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit, locator_json
+from piiscan.connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Eraser, Inspection, Outcome, Span
+from piiscan.connectors.files import FileConnector, FileInfo
+from piiscan.connectors.formats.common import BOM, CP1252, UTF8, decode, failure_reason, plural
+from piiscan.connectors.formats.delimited import DELIMITERS, read_header
+from piiscan.connectors.formats.jsondoc import records
+from piiscan.connectors.formats.jsonpath import ROOT, child, scalar_text
+from piiscan.connectors.local import path_from_url
 
 #: Formats whose files are rewritten; everything else is erased by hand.
 REWRITABLE = frozenset({"text", "csv", "tsv", "jsonl", "json"})
@@ -462,7 +462,7 @@ def _hex4(text: str, pos: int, end: int) -> int:
 
 
 def _flatten(node: Any) -> dict[str, list[_Leaf]]:
-    """:func:`connectors.formats.jsonpath.flatten` over parsed nodes: leaves by wildcard path."""
+    """:func:`piiscan.connectors.formats.jsonpath.flatten` over parsed nodes: leaves by wildcard path."""
     fields: dict[str, list[_Leaf]] = {}
     stack = [(ROOT, node)]
     while stack:
@@ -477,7 +477,7 @@ def _flatten(node: Any) -> dict[str, list[_Leaf]]:
 
 
 def _records(document: Any) -> dict[str, dict[str, list[_Leaf]]]:
-    """:func:`connectors.formats.jsondoc.records` over parsed nodes: concrete record path -> leaves by field."""
+    """:func:`piiscan.connectors.formats.jsondoc.records` over parsed nodes: concrete record path -> leaves by field."""
     return {concrete: fields for _, concrete, fields in records(document, leaf=lambda node: node)}
 
 
@@ -831,7 +831,7 @@ class S3Eraser(_FileEraser):
     keeping the object's content type, encoding, metadata, storage class and server-side encryption;
     deleted by DELETE.  In a versioned bucket the earlier versions stay: results say how many.
 
-    Options as :class:`~connectors.s3.S3Connector` (``endpoint_url``, ``region``, ``profile``), whose
+    Options as :class:`~piiscan.connectors.s3.S3Connector` (``endpoint_url``, ``region``, ``profile``), whose
     client (credential chain, retries) is reused."""
 
     delete_kind = "delete_object"
@@ -847,7 +847,7 @@ class S3Eraser(_FileEraser):
         **options: Any,
     ) -> None:
         super().__init__(source, digest, endpoint_url=endpoint_url, region=region, profile=profile, **options)
-        from connectors.s3 import S3Connector, parse_s3_url  # boto3 is optional: imported for S3 sources only
+        from piiscan.connectors.s3 import S3Connector, parse_s3_url  # boto3 is optional: imported for S3 sources only
 
         self.bucket, self.prefix = parse_s3_url(source)
         self._connector = S3Connector(source, endpoint_url=endpoint_url, region=region, profile=profile)
@@ -871,7 +871,7 @@ class S3Eraser(_FileEraser):
         """SourceError for the whole source (credentials, endpoint), else a failure naming the key."""
         from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
 
-        from connectors.s3 import error_code
+        from piiscan.connectors.s3 import error_code
 
         code = error_code(exc)
         if isinstance(exc, (NoCredentialsError, ProfileNotFound)) or not isinstance(exc, ClientError):
@@ -897,7 +897,7 @@ class S3Eraser(_FileEraser):
     def _fetch(self, item: str) -> _Current | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from connectors.s3 import error_code
+        from piiscan.connectors.s3 import error_code
 
         client = self._client()
         for key in self._keys(item):
@@ -919,7 +919,7 @@ class S3Eraser(_FileEraser):
     def _write(self, item: str, current: _Current, data: bytes) -> tuple[str, dict[str, Any]]:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from connectors.s3 import error_code
+        from piiscan.connectors.s3 import error_code
 
         client, key, etag = self._client(), current.extra["key"], current.extra["etag"]
         try:
@@ -944,7 +944,7 @@ class S3Eraser(_FileEraser):
     def _delete(self, item: str, current: _Current) -> tuple[str, dict[str, Any]]:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from connectors.s3 import error_code
+        from piiscan.connectors.s3 import error_code
 
         client, key = self._client(), current.extra["key"]
         try:
@@ -964,7 +964,7 @@ class S3Eraser(_FileEraser):
         """How many non-current versions of ``key`` still hold data, when the bucket keeps versions."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from connectors.s3 import error_code
+        from piiscan.connectors.s3 import error_code
 
         try:
             status = client.get_bucket_versioning(Bucket=self.bucket).get("Status")

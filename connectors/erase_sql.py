@@ -1,4 +1,4 @@
-"""Erasers for SQL databases: SQLite, PostgreSQL, MySQL/MariaDB (see :mod:`connectors.erasers`).
+"""Erasers for SQL databases: SQLite, PostgreSQL, MySQL/MariaDB (see :mod:`piiscan.connectors.erasers`).
 
 An eraser opens its own read-write session (the scan connectors' sessions are read-only), built from the
 same source string and options through the read connector's own URL, credential and error helpers, so the
@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from connectors.base import SourceError
-from connectors.erasers import REDACTION, ROW_ACTIONS, ActionResult, Digest, EraseAction, Eraser, Inspection
-from connectors.formats.common import decode_lenient
+from piiscan.connectors.base import SourceError
+from piiscan.connectors.erasers import REDACTION, ROW_ACTIONS, ActionResult, Digest, EraseAction, Eraser, Inspection
+from piiscan.connectors.formats.common import decode_lenient
 
 #: Actions per transaction: one call's actions are applied in one transaction up to this many.
 BATCH_ACTIONS = 1000
@@ -476,7 +476,7 @@ class SQLiteEraser(_SQLEraser):
     lock_clause = ""
 
     def __init__(self, source: str, digest: Digest, **options: Any) -> None:
-        from connectors.sqlite import SQLiteConnector
+        from piiscan.connectors.sqlite import SQLiteConnector
 
         super().__init__(source, digest, **options)
         self._reader = SQLiteConnector(source)  # path parsing and table helpers (never its read-only session)
@@ -590,7 +590,7 @@ class PostgresEraser(_SQLEraser):
     """
 
     def __init__(self, source: str, digest: Digest, **options: Any) -> None:
-        from connectors.postgres import PostgresConnector
+        from piiscan.connectors.postgres import PostgresConnector
 
         super().__init__(source, digest, **options)
         self._reader = PostgresConnector(
@@ -603,7 +603,7 @@ class PostgresEraser(_SQLEraser):
 
     @staticmethod
     def _quote(name: str) -> str:
-        from connectors.postgres import _ident
+        from piiscan.connectors.postgres import _ident
 
         return _ident(name)
 
@@ -634,7 +634,7 @@ class PostgresEraser(_SQLEraser):
         return self._conn is None or self._conn.closed or self._conn.broken
 
     def _describe(self, item: str) -> _Table:
-        from connectors.postgres import _TABLE_SQL
+        from piiscan.connectors.postgres import _TABLE_SQL
 
         found = self._query(_TABLE_SQL, [item, ["r"]])
         if not found:
@@ -688,7 +688,7 @@ class MySQLEraser(_SQLEraser):
     """
 
     def __init__(self, source: str, digest: Digest, **options: Any) -> None:
-        from connectors.mysql import MySQLConnector
+        from piiscan.connectors.mysql import MySQLConnector
 
         super().__init__(source, digest, **options)
         self.lock_timeout_s = float(options.get("lock_timeout_s") or 5)
@@ -703,7 +703,7 @@ class MySQLEraser(_SQLEraser):
 
     @staticmethod
     def _quote(name: str) -> str:
-        from connectors.mysql import _ident
+        from piiscan.connectors.mysql import _ident
 
         return _ident(name)
 
@@ -761,7 +761,7 @@ class MySQLEraser(_SQLEraser):
         return isinstance(exc, OSError) or code in _MY_LOST or self._conn is None or not self._conn.open
 
     def _describe(self, item: str) -> _Table:
-        from connectors.mysql import Unreadable, _same_table
+        from piiscan.connectors.mysql import Unreadable, _same_table
 
         try:
             schema, name = self._reader._split(item)

@@ -2,8 +2,8 @@
 
 A scan never writes; erasure is a separate, explicit command (``piiscan erase``)
 that opens a source through an :class:`Eraser`, never through its
-:class:`~connectors.base.Connector`.  The orchestration (plan, apply, verify,
-audit log, resuming) lives in :mod:`scanner.erasure`; an eraser only knows how
+:class:`~piiscan.connectors.base.Connector`.  The orchestration (plan, apply, verify,
+audit log, resuming) lives in :mod:`piiscan.app.erasure`; an eraser only knows how
 to look at and change one item of one kind of source:
 
 * :meth:`Eraser.inspect` (plan time, no writes) says, for each proposed action,
@@ -159,7 +159,7 @@ class Eraser(ABC):
         With ``dry_run`` nothing is written and each action that would be done gets outcome ``dry_run``
         (``already_done`` and ``refused`` are still reported as they would be).  Problems with one target are
         results, not exceptions; only an unusable source (unreachable, wrong credentials) raises
-        :class:`~connectors.base.SourceError`.
+        :class:`~piiscan.connectors.base.SourceError`.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -168,13 +168,13 @@ class Eraser(ABC):
 
 #: source scheme -> "module:Class" of its eraser
 ERASERS: dict[str, str] = {
-    "sqlite": "connectors.erase_sql:SQLiteEraser",
-    "postgresql": "connectors.erase_sql:PostgresEraser",
-    "postgres": "connectors.erase_sql:PostgresEraser",
-    "mysql": "connectors.erase_sql:MySQLEraser",
-    "mariadb": "connectors.erase_sql:MySQLEraser",
-    "file": "connectors.erase_files:LocalFileEraser",
-    "s3": "connectors.erase_files:S3Eraser",
+    "sqlite": "piiscan.connectors.erase_sql:SQLiteEraser",
+    "postgresql": "piiscan.connectors.erase_sql:PostgresEraser",
+    "postgres": "piiscan.connectors.erase_sql:PostgresEraser",
+    "mysql": "piiscan.connectors.erase_sql:MySQLEraser",
+    "mariadb": "piiscan.connectors.erase_sql:MySQLEraser",
+    "file": "piiscan.connectors.erase_files:LocalFileEraser",
+    "s3": "piiscan.connectors.erase_files:S3Eraser",
 }
 
 

@@ -4,7 +4,7 @@ A subclass implements a small core, as fsspec backends do: ``_walk`` lists
 files (relative path, size, mtime, fingerprint) and ``_open`` opens one as a
 seekable binary file.  This base does the rest the same way for every
 backend: include/exclude patterns, format detection, work-unit planning and
-reading through :mod:`connectors.formats`.
+reading through :mod:`piiscan.connectors.formats`.
 
 Work units: uncompressed text/csv/tsv/jsonl bigger than ``unit_bytes`` are
 split into byte ranges that start right after a newline; Parquet is split by
@@ -19,12 +19,12 @@ SQLite databases inside the tree (by magic bytes, for .sqlite/.sqlite3/.db and
 files without an extension) are listed with fmt "sqlite" so that the caller can
 scan them as ``sqlite://`` sources; reading one here only says so.
 
-Documents (xlsx, docx, pdf; :mod:`connectors.formats.office`, :mod:`connectors.formats.pdf`)
-and e-mail (eml, mbox; :mod:`connectors.formats.mail`) are handed whole to their reader as a
+Documents (xlsx, docx, pdf; :mod:`piiscan.connectors.formats.office`, :mod:`piiscan.connectors.formats.pdf`)
+and e-mail (eml, mbox; :mod:`piiscan.connectors.formats.mail`) are handed whole to their reader as a
 binary stream; an attachment is read as a file of its name (:func:`read_attachment`).  Archives
-(zip, tar, tar.gz/tgz; :mod:`connectors.formats.archive`) are one unit whose members are read the
+(zip, tar, tar.gz/tgz; :mod:`piiscan.connectors.formats.archive`) are one unit whose members are read the
 same way, each as a file of its name.  HTML goes
-through the text checks and decoding below, then :mod:`connectors.formats.html`.
+through the text checks and decoding below, then :mod:`piiscan.connectors.formats.html`.
 
 Encoding: a unit is checked for UTF-8 first and, if invalid anywhere, read
 entirely as cp1252 (bytes cp1252 leaves undefined as latin-1) with one note,
@@ -49,9 +49,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-from connectors.base import Connector, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
-from connectors.formats.archive import ARCHIVE_FORMATS, read_archive
-from connectors.formats.common import (
+from piiscan.connectors.base import Connector, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
+from piiscan.connectors.formats.archive import ARCHIVE_FORMATS, read_archive
+from piiscan.connectors.formats.common import (
     BLOCK_BYTES,
     BOM,
     CP1252_NOTE,
@@ -71,17 +71,17 @@ from connectors.formats.common import (
     sniff_encoding,
     wide_encoding,
 )
-from connectors.formats.delimited import DELIMITERS, read_delimited, read_header
-from connectors.formats.html import read_html
-from connectors.formats.jsondoc import read_json
-from connectors.formats.jsonl import read_jsonl
-from connectors.formats.mail import read_eml, read_mbox
-from connectors.formats.office import read_docx, read_xlsx
-from connectors.formats.parquet import read_parquet, row_group_sizes
-from connectors.formats.pdf import read_pdf
-from connectors.formats.text import read_text
-from connectors.globs import prune_directory, selected
-from connectors.registry import SQLITE_MAGIC, SQLITE_SUFFIXES
+from piiscan.connectors.formats.delimited import DELIMITERS, read_delimited, read_header
+from piiscan.connectors.formats.html import read_html
+from piiscan.connectors.formats.jsondoc import read_json
+from piiscan.connectors.formats.jsonl import read_jsonl
+from piiscan.connectors.formats.mail import read_eml, read_mbox
+from piiscan.connectors.formats.office import read_docx, read_xlsx
+from piiscan.connectors.formats.parquet import read_parquet, row_group_sizes
+from piiscan.connectors.formats.pdf import read_pdf
+from piiscan.connectors.formats.text import read_text
+from piiscan.connectors.globs import prune_directory, selected
+from piiscan.connectors.registry import SQLITE_MAGIC, SQLITE_SUFFIXES
 
 EXTENSIONS = {
     ".txt": "text",
@@ -164,7 +164,7 @@ def _patterns(value: str | Sequence[str] | None) -> tuple[str, ...]:
 class FileConnector(Connector):
     """Formats, planning and reading for any source of files; see the module doc.
 
-    Options: ``include`` / ``exclude`` — glob patterns (see :mod:`connectors.globs`).
+    Options: ``include`` / ``exclude`` — glob patterns (see :mod:`piiscan.connectors.globs`).
     """
 
     def __init__(

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from connectors.base import ItemProblem, ItemRef, Severity, SourceError
-from connectors.files import FileConnector, FileInfo
-from connectors.formats.common import failure_reason
-from connectors.globs import selected
+from piiscan.connectors.base import ItemProblem, ItemRef, Severity, SourceError
+from piiscan.connectors.files import FileConnector, FileInfo
+from piiscan.connectors.formats.common import failure_reason
+from piiscan.connectors.globs import selected
 
 _DIRECTORY = "directory"  # marker returned by _entry for a directory to descend into
 _KINDS = {

@@ -42,7 +42,7 @@ table of the scanned database(s).  (MySQL 8 caches these statistics for a day
 unless ``information_schema_stats_expiry`` is 0, which each session sets.)
 
 Foreign keys are the declared ones (information_schema.KEY_COLUMN_USAGE);
-relationships nobody declared are suggested by :mod:`connectors.relationships`
+relationships nobody declared are suggested by :mod:`piiscan.connectors.relationships`
 after an anti-join confirms them, and followed when the scan sets
 ``extra_foreign_keys``.
 """
@@ -65,8 +65,8 @@ import pyarrow as pa
 import pymysql
 import pymysql.cursors
 
-from connectors import relationships
-from connectors.base import (
+from piiscan.connectors import relationships
+from piiscan.connectors.base import (
     FETCH_BATCH,
     Connector,
     FetchedRecord,
@@ -84,8 +84,8 @@ from connectors.base import (
     matching_records,
     table_parts,
 )
-from connectors.formats.jsonpath import expand_json_columns
-from connectors.globs import selected
+from piiscan.connectors.formats.jsonpath import expand_json_columns
+from piiscan.connectors.globs import selected
 
 DEFAULT_PORT = 3306
 CONNECT_TIMEOUT_S = 10
@@ -615,7 +615,8 @@ class MySQLConnector(Connector):
 
     def inferred_foreign_keys(self) -> list[ForeignKey]:
         """Same-named ``*_id`` columns whose values all exist in another table's primary key
-        (:mod:`connectors.relationships`; one read-only anti-join per candidate, under the statement timeout)."""
+        (:mod:`piiscan.connectors.relationships`; one read-only anti-join per candidate, under the
+        statement timeout)."""
         self._check_connection()
         try:
             tables: dict[str, _Table] = {}

@@ -55,8 +55,8 @@ import psycopg
 import pyarrow as pa
 from psycopg.adapt import Dumper, Loader
 
-from connectors import relationships
-from connectors.base import (
+from piiscan.connectors import relationships
+from piiscan.connectors.base import (
     FETCH_BATCH,
     Connector,
     FetchedRecord,
@@ -74,9 +74,9 @@ from connectors.base import (
     matching_records,
     table_parts,
 )
-from connectors.formats.common import decode_lenient
-from connectors.formats.jsonpath import expand_json_columns
-from connectors.globs import selected
+from piiscan.connectors.formats.common import decode_lenient
+from piiscan.connectors.formats.jsonpath import expand_json_columns
+from piiscan.connectors.globs import selected
 
 HIDDEN_CTID = "__ctid__"
 CTID_NOTE = "no primary key: rows located by ctid, which VACUUM FULL and updates change"
@@ -522,7 +522,7 @@ class PostgresConnector(Connector):
 
     def inferred_foreign_keys(self) -> list[ForeignKey]:
         """Same-named ``*_id`` columns whose values all exist in another table's primary key
-        (:mod:`connectors.relationships`; one read-only anti-join per candidate)."""
+        (:mod:`piiscan.connectors.relationships`; one read-only anti-join per candidate)."""
         try:
             conn = self._connection()
             tables = {i.item_id: self._table(i.item_id) for i in self.enumerate() if isinstance(i, ItemRef)}

@@ -15,24 +15,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connectors.base import Connector
+from piiscan.connectors.base import Connector
 
 #: scheme -> (import target "module:Class", install hint shown when the import fails)
 CONNECTORS: dict[str, tuple[str, str | None]] = {
-    "file": ("connectors.local:LocalConnector", None),
-    "sqlite": ("connectors.sqlite:SQLiteConnector", None),
+    "file": ("piiscan.connectors.local:LocalConnector", None),
+    "sqlite": ("piiscan.connectors.sqlite:SQLiteConnector", None),
     "postgresql": (
-        "connectors.postgres:PostgresConnector",
+        "piiscan.connectors.postgres:PostgresConnector",
         "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
     ),
     "postgres": (
-        "connectors.postgres:PostgresConnector",
+        "piiscan.connectors.postgres:PostgresConnector",
         "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
     ),
-    "mysql": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
-    "mariadb": ("connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
-    "s3": ("connectors.s3:S3Connector", "S3 sources require boto3: pip install boto3"),
-    "smb": ("connectors.smb:SMBConnector", "SMB sources require smbprotocol: pip install smbprotocol"),
+    "mysql": ("piiscan.connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
+    "mariadb": (
+        "piiscan.connectors.mysql:MySQLConnector",
+        "MySQL/MariaDB sources require PyMySQL: pip install pymysql",
+    ),
+    "s3": ("piiscan.connectors.s3:S3Connector", "S3 sources require boto3: pip install boto3"),
+    "smb": ("piiscan.connectors.smb:SMBConnector", "SMB sources require smbprotocol: pip install smbprotocol"),
 }
 
 #: Scan-wide options the command line passes to every source; a connector that has
@@ -45,7 +48,8 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def register(scheme: str, target: str, install_hint: str | None = None) -> None:
-    """Add a connector, e.g. ``register("s3", "connectors.s3:S3Connector", "S3 requires boto3: pip install boto3")``."""
+    """Add a connector, e.g.
+    ``register("s3", "piiscan.connectors.s3:S3Connector", "S3 requires boto3: pip install boto3")``."""
     CONNECTORS[scheme] = (target, install_hint)
 
 

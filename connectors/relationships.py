@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from connectors.base import ForeignKey
+from piiscan.connectors.base import ForeignKey
 
 _ID_SUFFIX = re.compile(r"(?:_id|Id|ID)$")
 

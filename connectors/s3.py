@@ -1,6 +1,6 @@
 """Amazon S3 and S3-compatible stores: the objects under ``s3://bucket/prefix``.
 
-Built on :class:`connectors.files.FileConnector` like local files: this module
+Built on :class:`piiscan.connectors.files.FileConnector` like local files: this module
 only lists objects (``_walk``) and opens one as a seekable stream (``_open``);
 formats, work units and reading are the shared file code, so CSV, JSON,
 Parquet, text and gzip behave exactly as on disk.
@@ -36,10 +36,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
-from connectors.base import ItemProblem, ItemRef, SourceError
-from connectors.files import SQLITE, FileConnector, FileInfo
-from connectors.formats.common import ReadFailure
-from connectors.globs import selected
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError
+from piiscan.connectors.files import SQLITE, FileConnector, FileInfo
+from piiscan.connectors.formats.common import ReadFailure
+from piiscan.connectors.globs import selected
 
 ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})  # need a restore before a GET (GLACIER_IR does not)
 RETRIES = {"mode": "adaptive", "max_attempts": 5}

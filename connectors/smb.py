@@ -1,6 +1,6 @@
 """SMB/CIFS shares: the files under ``smb://[user@]server[:port]/share/path``.
 
-Built on :class:`connectors.files.FileConnector` like local files and S3: this
+Built on :class:`piiscan.connectors.files.FileConnector` like local files and S3: this
 module only lists files (``_walk``) and opens one as a seekable stream
 (``_open``) through smbprotocol's ``smbclient`` API; formats, work units and
 reading are the shared file code.
@@ -43,9 +43,9 @@ from urllib.parse import unquote, urlsplit
 import smbclient
 from smbprotocol.exceptions import LogonFailure, SMBException, SMBOSError
 
-from connectors.base import ItemProblem, ItemRef, Severity, SourceError
-from connectors.files import SQLITE, FileConnector, FileInfo
-from connectors.formats.common import ReadFailure
+from piiscan.connectors.base import ItemProblem, ItemRef, Severity, SourceError
+from piiscan.connectors.files import SQLITE, FileConnector, FileInfo
+from piiscan.connectors.formats.common import ReadFailure
 
 PASSWORD_VARIABLE = "PIISCAN_SMB_PASSWORD"
 DEFAULT_PORT = 445

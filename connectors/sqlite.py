@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from connectors import relationships
-from connectors.base import (
+from piiscan.connectors import relationships
+from piiscan.connectors.base import (
     FETCH_BATCH,
     Connector,
     FetchedRecord,
@@ -46,7 +46,7 @@ from connectors.base import (
     matching_records,
     table_parts,
 )
-from connectors.formats.common import decode_lenient, failure_reason
+from piiscan.connectors.formats.common import decode_lenient, failure_reason
 
 BATCH_ROWS = 50_000
 HIDDEN_ROWID = "__rowid__"

@@ -25,8 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
-from detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits
-from detectors.nlp import name_match
+from piiscan.detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits
+from piiscan.detectors.nlp import name_match
 
 #: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
 _UPPER = UPPER_LETTERS

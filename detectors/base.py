@@ -100,7 +100,7 @@ class Detector:
     #: start or end of a text, so :meth:`find_many` may search many texts joined by line breaks.
     batch_safe: ClassVar[bool] = False
     #: Loose regexes that match wherever ``patterns`` can (a superset, in the syntax Hyperscan
-    #: compiles): :mod:`detectors.prefilter` hands the detector only texts where one matches.
+    #: compiles): :mod:`piiscan.detectors.prefilter` hands the detector only texts where one matches.
     #: Empty: every text (a ``requires_context`` detector is still gated on its context words).
     triggers: ClassVar[tuple[str, ...]] = ()
     #: Triggers matched exactly (ASCII classes) whose hits count only when they start outside the
@@ -362,7 +362,7 @@ def field_words(field: str) -> str:
 #: Words that label a number as a reference rather than a person's identifier
 #: ("order no. 0207946001", "invoice 123-45-6789"): a ready-made
 #: ``negative_context`` for detectors of bare digit runs, and the labels
-#: :class:`detectors.filters.OrderNumber` looks for.
+#: :class:`piiscan.detectors.filters.OrderNumber` looks for.
 REFERENCE_WORDS: tuple[str, ...] = (
     "order", "invoice", "ref", "reference", "ticket", "tracking", "case", "po", "sku", "part", "serial",
     "transaction", "receipt", "booking", "confirmation",

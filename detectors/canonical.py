@@ -15,7 +15,7 @@ give one canonical form, so a lookup by any of them finds every other.
   configured region is read only as a fallback (not possible in the default region, or
   grouped exactly as a valid number of that region is: "01.84.17.61.18" is French); the
   finding's preview then names it ("+33 ******* 18 (read as FR)").  The rules and their cache
-  live with the detector (:meth:`detectors.identifiers.phone.PhoneDetector.parse_national`),
+  live with the detector (:meth:`piiscan.detectors.identifiers.phone.PhoneDetector.parse_national`),
   which this module asks.
 * **E-mail** (``EMAIL_ADDRESS``): the local part in Unicode NFC and case-folded (as before:
   providers treat it case-insensitively in practice, and existing keys stay as they were),
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 
 import idna
 
-from detectors.settings import DetectorSettings
+from piiscan.detectors.settings import DetectorSettings
 
 if TYPE_CHECKING:
-    from detectors.identifiers.phone import PhoneDetector
+    from piiscan.detectors.identifiers.phone import PhoneDetector
 
 _NOT_DIGIT = re.compile(r"\D")
 #: What people write between the characters of an identifier: blanks, "-", ".", "/".
@@ -92,7 +92,7 @@ def phone(value: str, settings: DetectorSettings | None = None) -> str | None:
 @functools.lru_cache(maxsize=16)
 def _phone_detector(default_region: str, regions: tuple[str, ...]) -> PhoneDetector:
     """One detector per region setting: its readings are cached (the import is deferred: phone.py is a detector)."""
-    from detectors.identifiers.phone import PhoneDetector
+    from piiscan.detectors.identifiers.phone import PhoneDetector
 
     return PhoneDetector(DetectorSettings(default_region=default_region, phone_regions=regions))
 
@@ -116,6 +116,6 @@ def canonical_value(entity_type: str, value: str, settings: DetectorSettings) ->
     ``"LuisG@Embraer.com.br"`` -> ``"luisg@embraer.com.br"``; national ``"07700 900123"`` (region GB) ->
     ``"+447700900123"``, as are ``"+44 7700 900123"``, ``"0044 7700 900123"`` and ``"(07700) 900-123"``.
     """
-    from detectors.identifiers import normalise_value
+    from piiscan.detectors.identifiers import normalise_value
 
     return normalise_value(entity_type, value, settings)

@@ -21,12 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.address import AddressDetector
-from detectors.base import Detector, Match, mask_middle, match_schema
-from detectors.names import is_organisation, propagate_names
-from detectors.nlp import NER_ENTITIES, NerDetector, normalise_name
-from detectors.prefilter import Prefilter, texts_to_search
-from detectors.settings import DetectorSettings
+from piiscan.detectors.address import AddressDetector
+from piiscan.detectors.base import Detector, Match, mask_middle, match_schema
+from piiscan.detectors.names import is_organisation, propagate_names
+from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, normalise_name
+from piiscan.detectors.prefilter import Prefilter, texts_to_search
+from piiscan.detectors.settings import DetectorSettings
 
 ADDRESS_DETECTOR = AddressDetector.name
 NER_DETECTOR = NerDetector.name

@@ -2,9 +2,9 @@
 
 A ``[[detectors.custom]]`` table of ``piiscan.toml`` (an entity type, a regex,
 a base score, optional context words and a named checksum validator) becomes a
-:class:`CustomRecognizer` in :class:`detectors.settings.DetectorSettings`,
+:class:`CustomRecognizer` in :class:`piiscan.detectors.settings.DetectorSettings`,
 plain data that travels to worker processes, and each worker builds a
-:class:`CustomDetector` from it: a real :class:`detectors.base.Detector`, so a
+:class:`CustomDetector` from it: a real :class:`piiscan.detectors.base.Detector`, so a
 custom identifier is validated, scored with context, pre-filtered, normalised,
 masked, hashed and looked up like a built-in one.
 """
@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from detectors.base import Detector, Pattern, Validation, mask_middle
+from piiscan.detectors.base import Detector, Pattern, Validation, mask_middle
 
 if TYPE_CHECKING:
-    from detectors.settings import DetectorSettings
+    from piiscan.detectors.settings import DetectorSettings
 
 #: Bumped when the way a definition becomes a detector changes; part of every custom detector's version.
 CUSTOM_DETECTOR_VERSION = "1"
@@ -74,11 +74,11 @@ def _validators() -> dict[str, Callable[[str], Validation]]:
         "damm": _checksum(damm.is_valid, _digits),
         "mod97": _checksum(mod_97_10.is_valid, _alnum),
         "mod11": _checksum(mod_11_2.is_valid, _alnum),
-        "iban": _detector_validate("detectors.identifiers.iban:IbanDetector"),
-        "nhs": _detector_validate("detectors.identifiers.uk_nhs:UkNhsDetector"),
-        "credit_card": _detector_validate("detectors.identifiers.credit_card:CreditCardDetector"),
-        "uk_nino": _detector_validate("detectors.identifiers.uk_nino:UkNinoDetector"),
-        "us_ssn": _detector_validate("detectors.identifiers.us_ssn:UsSsnDetector"),
+        "iban": _detector_validate("piiscan.detectors.identifiers.iban:IbanDetector"),
+        "nhs": _detector_validate("piiscan.detectors.identifiers.uk_nhs:UkNhsDetector"),
+        "credit_card": _detector_validate("piiscan.detectors.identifiers.credit_card:CreditCardDetector"),
+        "uk_nino": _detector_validate("piiscan.detectors.identifiers.uk_nino:UkNinoDetector"),
+        "us_ssn": _detector_validate("piiscan.detectors.identifiers.us_ssn:UsSsnDetector"),
     }
 
 
@@ -291,7 +291,7 @@ def prefilter_triggers(regex: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _hyperscan_accepts(regex: str) -> bool:
     """Whether the pre-filter can compile ``regex`` (with the flags it uses for triggers)."""
-    from detectors import prefilter
+    from piiscan.detectors import prefilter
 
     if not prefilter.available():
         return True  # no pre-filter runs here: triggers are never compiled

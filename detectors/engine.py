@@ -2,12 +2,12 @@
 
 It owns the identifier detectors, the (lazily built) NER detector and a cache
 of column plans, and turns texts or record batches into a pyarrow Table of
-matches (:func:`detectors.base.match_schema`).  Importing it loads no model.
+matches (:func:`piiscan.detectors.base.match_schema`).  Importing it loads no model.
 
 After detection, in texts and in tables alike, matches below the score
 thresholds are dropped, then matches on the allow list, then matches a
-false-positive filter (:mod:`detectors.filters`) rejects; deny-list terms are
-found by one :class:`detectors.filters.DenyListDetector` per entity type,
+false-positive filter (:mod:`piiscan.detectors.filters`) rejects; deny-list terms are
+found by one :class:`piiscan.detectors.filters.DenyListDetector` per entity type,
 part of :attr:`DetectionEngine.detectors`, and are never filtered.
 """
 
@@ -23,8 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, Match, match_schema
-from detectors.columns import (
+from piiscan.detectors.base import Detector, Match, match_schema
+from piiscan.detectors.columns import (
     COLUMN_DETECTOR,
     COLUMN_DETECTOR_VERSION,
     ColumnPlan,
@@ -33,11 +33,11 @@ from detectors.columns import (
     extract_columns,
     scan_texts,
 )
-from detectors.custom import build_custom_detectors
-from detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
-from detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
-from detectors.prefilter import Prefilter
-from detectors.settings import DetectorSettings
+from piiscan.detectors.custom import build_custom_detectors
+from piiscan.detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
+from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
+from piiscan.detectors.prefilter import Prefilter
+from piiscan.detectors.settings import DetectorSettings
 
 #: Items whose column plans are remembered (a worker scans one item at a time).
 PLAN_CACHE_ITEMS = 256
@@ -53,7 +53,7 @@ class DetectionEngine:
         ner: NerDetector | None = None,
     ) -> None:
         if detectors is None:
-            from detectors.identifiers import build_identifier_detectors
+            from piiscan.detectors.identifiers import build_identifier_detectors
 
             detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
         self.settings = settings

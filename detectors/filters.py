@@ -8,7 +8,7 @@ call it), a ``version`` (bumped when its rules change; the engine records
 ``filter.<name>`` versions with its detector versions), the ``entities`` it
 applies to, and ``rejects(text, start, end, entity_type)``.
 
-Which matches are filtered: the engine (:class:`detectors.engine.DetectionEngine`)
+Which matches are filtered: the engine (:class:`piiscan.detectors.engine.DetectionEngine`)
 runs every enabled filter on every match of the entity types it lists, in
 text and in table cells, except matches from the deny list (always
 reported).  *Checksum-confirmed* entity types (:data:`CHECKSUM_ENTITIES`:
@@ -34,10 +34,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import CONFIRMED_SCORE, REFERENCE_WORDS, Detector, Match, context_pattern, mask_middle
+from piiscan.detectors.base import CONFIRMED_SCORE, REFERENCE_WORDS, Detector, Match, context_pattern, mask_middle
 
 if TYPE_CHECKING:
-    from detectors.settings import DetectorSettings
+    from piiscan.detectors.settings import DetectorSettings
 
 #: Entity types whose detectors report only checksum-valid values.
 CHECKSUM_ENTITIES = frozenset({"CREDIT_CARD", "IBAN_CODE", "UK_NHS"})
@@ -452,7 +452,7 @@ class AllowList:
     """
 
     def __init__(self, terms: Sequence[str], detectors: Sequence[Detector]) -> None:
-        from detectors.nlp import normalise_name
+        from piiscan.detectors.nlp import normalise_name
 
         self.terms = tuple(terms)
         self.text_keys = frozenset(term_key(t) for t in terms)
@@ -505,7 +505,7 @@ class DenyListDetector(Detector):
 
     def _normalise_term(self, term: str, settings: DetectorSettings) -> tuple[str, str]:
         """(normalised, preview) of a term."""
-        from detectors.identifiers import mask_value, normalise_value
+        from piiscan.detectors.identifiers import mask_value, normalise_value
 
         normalised = normalise_value(self.entity, term, settings)
         if normalised is None or self.entity in _NAME_ENTITIES:

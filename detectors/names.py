@@ -27,8 +27,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from detectors.base import UPPER_LETTERS, Detector, Match
-from detectors.nlp import name_match
+from piiscan.detectors.base import UPPER_LETTERS, Detector, Match
+from piiscan.detectors.nlp import name_match
 
 
 def _words(text: str) -> frozenset[str]:

@@ -31,9 +31,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from detectors.base import Match, mask_middle
-from detectors.ner_gate import needs_model
-from detectors.settings import DetectorSettings
+from piiscan.detectors.base import Match, mask_middle
+from piiscan.detectors.ner_gate import needs_model
+from piiscan.detectors.settings import DetectorSettings
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -242,7 +242,7 @@ class NerDetector:
 
         ``known``: the rules' matches in each text; with ``settings.ner_gate``, a text whose
         capitalised words they (and the word lists) all account for skips the model
-        (:func:`detectors.ner_gate.needs_model`).
+        (:func:`piiscan.detectors.ner_gate.needs_model`).
         """
         out: list[list[Match]] = [[] for _ in texts]
         if not self.entities:

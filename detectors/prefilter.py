@@ -4,7 +4,7 @@ Why: every identifier detector searches with Python ``re``, 20-130 ms per MB
 per pattern, and there are about 25 patterns.  On log lines full of
 timestamps and ids almost no line holds an identifier, yet every pattern
 scanned every line.  Here each detector's *triggers*
-(:attr:`detectors.base.Detector.triggers`: loose regexes that match wherever
+(:attr:`piiscan.detectors.base.Detector.triggers`: loose regexes that match wherever
 the detector could) and, for detectors that report only with a context word,
 its context words, are compiled into one Hyperscan database.  One scan of the
 batch (texts joined by line breaks) finds which texts each trigger hits; a
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.base import Detector
+from piiscan.detectors.base import Detector
 
 log = logging.getLogger(__name__)
 

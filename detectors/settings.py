@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from detectors.custom import CustomRecognizer, custom_recognizers
-from detectors.filters import FILTER_NAMES
+from piiscan.detectors.custom import CustomRecognizer, custom_recognizers
+from piiscan.detectors.filters import FILTER_NAMES
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class DetectorSettings:
     #: texts per nlp.pipe batch
     ner_batch_size: int = 64
     #: skip the NER model on texts whose every capitalised word a rule or word list accounts for
-    #: (:mod:`detectors.ner_gate`); False sends every text with a capitalised word to the model
+    #: (:mod:`piiscan.detectors.ner_gate`); False sends every text with a capitalised word to the model
     ner_gate: bool = True
     #: minimum score for identifier matches
     score_threshold: float = 0.5
@@ -41,7 +41,7 @@ class DetectorSettings:
     ner_threshold: float = 0.6
     #: rows sampled per column for classification
     column_sample_size: int = 200
-    #: false-positive filters to run, by name (:data:`detectors.filters.FILTER_NAMES`); () runs none
+    #: false-positive filters to run, by name (:data:`piiscan.detectors.filters.FILTER_NAMES`); () runs none
     filters: tuple[str, ...] = FILTER_NAMES
     #: values never reported (a switchboard number, test cards, a support address): a match is dropped when
     #: its normalised value is a term's normalised value, or its text is a term (ignoring case and spacing)
@@ -57,7 +57,7 @@ class DetectorSettings:
     #: per-entity minimum scores, overriding score_threshold / ner_threshold for that type, as sorted
     #: ``(ENTITY_TYPE, score)`` pairs; a ``{"PHONE_NUMBER": 0.7}`` mapping is accepted
     thresholds: tuple[tuple[str, float], ...] = ()
-    #: the organisation's own identifiers (``[[detectors.custom]]``), see :mod:`detectors.custom`
+    #: the organisation's own identifiers (``[[detectors.custom]]``), see :mod:`piiscan.detectors.custom`
     custom: tuple[CustomRecognizer, ...] = ()
     extra: dict = field(default_factory=dict)
 

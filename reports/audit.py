@@ -6,26 +6,23 @@ is not expected (logs, temporary files, backups, archives, exports, free-text fi
 spread over many systems and items that are near-copies of each other; hints of GDPR Art. 9
 special categories in names; and items that are stale, failed or skipped, so the audit says what
 it may be missing.  Only keyed hashes, masked previews, item paths (already masked by the scan)
-and counts go in; renderers (:mod:`reports.audit_render`) turn the result into HTML, JSON, CSV
+and counts go in; renderers (:mod:`piiscan.reports.audit_render`) turn the result into HTML, JSON, CSV
 and text.  Field meanings: docs/audit.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import operator
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scanner.index import OCCURRENCE_SCHEMA, Index
-from scanner.retention import AuditSettings, RetentionRule, first_rule
+from piiscan.index.retention import AuditSettings, RetentionRule, first_rule, parse_fail_on
+from piiscan.index.store import OCCURRENCE_SCHEMA, Index
 
 SCHEMA_VERSION = "1"
 #: Identifier types that name one person (a postcode or a date of birth is shared by many).
@@ -40,55 +37,6 @@ MINHASH_BANDS, MINHASH_ROWS = 10, 5
 #: copies of one export are reported as 999 pairs, not half a million)
 MAX_BUCKET_PAIRS = 50
 _COLUMNS = ["subject_key", "entity_type", "source", "item", "locator", "field", "preview", "scan_id", "record_date"]
-
-
-# -- --fail-on ------------------------------------------------------------------
-METRICS = {
-    "retention-violations": "records (rows, lines, documents) holding personal data kept past a retention rule",
-    "retention-items": "items holding such records",
-    "unexpected": "locations (items, or fields of items) with personal data in unexpected places",
-    "special-categories": "special-category hints (GDPR Art. 9) to review",
-    "multi-source-subjects": "identifiers found in at least min_sources sources",
-    "near-copies": "pairs of items holding nearly the same people",
-    "stale-items": "items whose current scan is older than stale_days",
-    "failed-items": "items that failed (or failed part-way) in their latest scan",
-    "skipped-items": "items skipped in their latest scan",
-}
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    "<": operator.lt,
-}
-_FAIL_ON = re.compile(r"\s*([a-z-]+)\s*(>=|<=|==|!=|>|<)\s*(\d+)\s*")
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One ``--fail-on`` expression: the audit fails when ``metric OP value`` holds."""
-
-    metric: str
-    op: str
-    value: int
-
-    def __str__(self) -> str:
-        return f"{self.metric}{self.op}{self.value}"
-
-    def holds(self, actual: int) -> bool:
-        return _OPS[self.op](actual, self.value)
-
-
-def parse_fail_on(expression: str) -> Threshold:
-    """``METRIC OP N`` such as ``retention-violations>0`` or ``failed-items>=5`` (see :data:`METRICS`)."""
-    match = _FAIL_ON.fullmatch(expression)
-    if match is None:
-        raise ValueError(f"{expression!r} is not METRIC OP NUMBER, e.g. retention-violations>0")
-    metric, op, value = match.groups()
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
-    return Threshold(metric, op, int(value))
 
 
 # -- reading the index ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Renderers of the minimisation audit (:func:`reports.audit.build_audit`): HTML, JSON, CSV and text.
+"""Renderers of the minimisation audit (:func:`piiscan.reports.audit.build_audit`): HTML, JSON, CSV and text.
 
 ``audit.html`` is one self-contained page: inline CSS and charts drawn as inline SVG, no script,
 no external asset, so it opens offline and can be attached to a ticket.  The CSV files are flat
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reports.audit import METRICS
-from scanner.storage import private_dir, write_private
+from piiscan.index.retention import METRICS
+from piiscan.index.storage import private_dir, write_private
 
 
 def _joined(values: Any) -> str:

@@ -2,13 +2,13 @@
 
 Built from the index alone (no source is read again), so it holds masked
 previews and keyed subject keys, never a raw identifier value.  Besides the
-locations and foreign-key footprint of :func:`reports.lookup.lookup`, the
+locations and foreign-key footprint of :func:`piiscan.index.lookup.lookup`, the
 subject's other identifiers followed (each with the hop and record that explain
 it) and the shared identifiers left for a human to decide, it says
 when each item was last scanned and which items of the index could not be
 scanned at all: an access answer must be honest about what it may be missing.
 Findings of the subject's records that are someone else's (a colleague's name next to the subject's phone
-number; :mod:`reports.attribution`) are listed with ``third_party`` true and not counted as the subject's.
+number; :mod:`piiscan.index.attribution`) are listed with ``third_party`` true and not counted as the subject's.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from reports.lookup import DEFAULT_DEPTH, DEFAULT_MAX_HOPS, Query, lookup
-from scanner.index import Index
-from scanner.keys import SubjectHasher
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.lookup import DEFAULT_DEPTH, DEFAULT_MAX_HOPS, Query, lookup
+from piiscan.index.store import Index
 
 SCHEMA_VERSION = "1"
 

@@ -1,6 +1,6 @@
 """Text renderers for ``piiscan erase``: the plan to review and the apply/verify results.
 
-The data comes from :mod:`scanner.erasure` (plain dicts); these functions only lay it out.  Nothing
+The data comes from :mod:`piiscan.app.erasure` (plain dicts); these functions only lay it out.  Nothing
 rendered holds a raw identifier: plans carry masked previews, locators and keyed hashes only.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reports.render import _locator_text, render_table
+from piiscan.reports.render import _locator_text, render_table
 
 
 def _location(entry: dict[str, Any]) -> str:

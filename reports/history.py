@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from scanner.index import Index, lock_holder
+from piiscan.index.store import Index, lock_holder
 
 #: what makes two occurrences the same personal-data location (the subject key decides whose it is)
 LOCATION_COLUMNS = ["source", "item", "locator", "field", "entity_type", "span_start", "span_end", "subject_key"]

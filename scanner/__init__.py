@@ -1,3 +1,1 @@
-"""piiscan: plan scans, run the worker pool and write the subject index."""
-
-__version__ = "0.1.0"
+"""scanner: plan scans and run them on a process pool or a Dask cluster; the only writer of the index."""

@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from detectors.settings import DetectorSettings
-from scanner.retention import AuditSettings, RetentionError, RetentionRule, date_columns, parse_audit, parse_retention
-from scanner.storage import is_remote
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.retention import (
+    AuditSettings,
+    RetentionError,
+    RetentionRule,
+    date_columns,
+    parse_audit,
+    parse_retention,
+)
+from piiscan.index.storage import is_remote
 
 DEFAULT_CONFIG_FILE = "piiscan.toml"
 #: values of ``scan.executor``
@@ -55,7 +62,7 @@ class NamedSource:
 
     def to_dict(self) -> dict[str, Any]:
         """The table as written in piiscan.toml (secrets are only ever environment variable names)."""
-        from connectors.registry import redact_spec
+        from piiscan.connectors.registry import redact_spec
 
         out: dict[str, Any] = {"url": redact_spec(self.url)}
         if self.include:
@@ -247,7 +254,7 @@ def _apply(config: ScanConfig, values: dict[str, Any], origin: str) -> ScanConfi
 # -- [sources.NAME] ---------------------------------------------------------------
 def _apply_sources(config: ScanConfig, data: dict[str, Any], path: Path) -> ScanConfig:
     """Named sources, checked against their connector; plain ``scan.sources`` may hold no password either."""
-    from connectors.registry import redact_spec
+    from piiscan.connectors.registry import redact_spec
 
     for spec in data.get("scan", {}).get("sources", []) if isinstance(data.get("scan"), dict) else []:
         if isinstance(spec, str) and _url_has_password(spec):
@@ -305,7 +312,7 @@ def _named_source(name: str, table: Any, path: Path) -> NamedSource:
 
 def _check_connector_options(url: str, keys: Sequence[str], where: str) -> None:
     """Every key must be a keyword parameter of the URL's connector."""
-    from connectors.registry import scheme_of
+    from piiscan.connectors.registry import scheme_of
 
     scheme = scheme_of(url)
     try:
@@ -327,7 +334,7 @@ def connector_parameters(scheme: str) -> frozenset[str] | None:
     Read from the connector's source code when it defines ``__init__`` itself, so loading a config file does
     not import psycopg, boto3 and the rest (seconds on a busy machine) for a lookup that needs none of them.
     ValueError for an unknown scheme."""
-    from connectors.registry import CONNECTORS, connector_class
+    from piiscan.connectors.registry import CONNECTORS, connector_class
 
     if scheme not in CONNECTORS:
         connector_class(scheme)  # raises the registry's "unknown source scheme" error
@@ -381,7 +388,7 @@ def _spec_key(spec: str, exact: bool = True) -> str:
     ``mysql://user@host:3306/db``, as the index records it; imports the connector); else local paths
     absolute and other URLs as given (for checking a config file without importing connectors)."""
     if exact:
-        from connectors.registry import open_source
+        from piiscan.connectors.registry import open_source
 
         try:
             return open_source(spec).source  # no I/O: connectors connect lazily
@@ -396,7 +403,7 @@ def _spec_key(spec: str, exact: bool = True) -> str:
 def effective_config(config: ScanConfig) -> dict[str, Any]:
     """The configuration in effect, shaped like piiscan.toml (``config show`` prints it; the output loads
     back as a config file).  Secrets cannot be in it: sources name environment variables."""
-    from connectors.registry import redact_spec
+    from piiscan.connectors.registry import redact_spec
 
     scan: dict[str, Any] = {}
     for f in fields(ScanConfig):

@@ -2,9 +2,9 @@
 
 The planner (``runner.build_plan``) and the single index writer (the driver, ``runner.run_scan``) are the
 same as for the local pool; only where units run changes.  Each Dask worker process gets one
-:class:`ScannerPlugin`, whose ``setup`` builds the :class:`~scanner.worker.UnitScanner` (detectors, NLP
+:class:`ScannerPlugin`, whose ``setup`` builds the :class:`~piiscan.scanner.worker.UnitScanner` (detectors, NLP
 model, connectors, HMAC key) once, as ``init_worker`` does for the pool.  Tasks carry only a work unit and
-the plugin's name, and return :class:`~scanner.worker.UnitResult` rows (keyed hashes, masked previews).
+the plugin's name, and return :class:`~piiscan.scanner.worker.UnitResult` rows (keyed hashes, masked previews).
 
 Secrets: connectors travel as configuration (URLs without passwords, ``password_env`` *names*) and read
 passwords from the worker's environment when they connect, so a source whose URL holds a password is
@@ -27,16 +27,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Connector, WorkUnit
-from connectors.registry import redact_spec
-from scanner.sanitise import one_line
-from scanner.worker import UnitResult, UnitScanner, WorkerSetupError, die_with_parent
+from piiscan.connectors.base import Connector, WorkUnit
+from piiscan.connectors.registry import redact_spec
+from piiscan.index.sanitise import one_line
+from piiscan.scanner.plan import Plan, failed_result
+from piiscan.scanner.worker import UnitResult, UnitScanner, WorkerSetupError, die_with_parent
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-    from scanner.config import ScanConfig
-    from scanner.runner import Plan
+    from piiscan.scanner.config import ScanConfig
 
 log = logging.getLogger("piiscan.dask")
 
@@ -100,7 +100,7 @@ class ScannerPlugin:
 
     def setup(self, worker: Any = None) -> None:
         """Build the detectors; a failure is remembered (tasks report it) and raised (the driver sees it)."""
-        from detectors.settings import DetectorSettings
+        from piiscan.detectors.settings import DetectorSettings
 
         _log_to_stderr(self.log_level)
         if self.parent_pid is not None and os.getppid() == self.parent_pid:
@@ -285,19 +285,17 @@ def _outcome(future: Future, unit: WorkUnit) -> UnitResult:
     """The future's UnitResult, a failed result for a unit Dask gave up on, or a fatal ClusterError."""
     from distributed import KilledWorker
 
-    from scanner.runner import _failed_result
-
     if future.cancelled():
         raise ClusterError("Dask cancelled the scan's tasks (scheduler lost or restarted); items finished are kept")
     exception = future.exception() if future.status == "error" else None
     if isinstance(exception, KilledWorker):
-        return _failed_result(unit, KILLED_REASON)
+        return failed_result(unit, KILLED_REASON)
     if exception is not None:  # raised outside scan_unit_task (e.g. a worker could not unpickle the unit)
-        return _failed_result(unit, f"worker error: {type(exception).__name__}")
+        return failed_result(unit, f"worker error: {type(exception).__name__}")
     outcome = future.result()
     if isinstance(outcome, WorkerUnavailable):
         if outcome.reason.startswith("worker error:"):
-            return _failed_result(unit, outcome.reason)
+            return failed_result(unit, outcome.reason)
         raise WorkerSetupError(outcome.reason)
     return outcome
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from connectors.files import guess_format
+from piiscan.connectors.files import guess_format
 
 #: name kinds whose last component may end in a file extension
 FILE_NAME_KINDS = frozenset({"path", "member", "attachment"})

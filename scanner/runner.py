@@ -25,17 +25,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
-from connectors.globs import selected
-from connectors.registry import redact_spec
-from scanner import __version__
-from scanner.config import ScanConfig
-from scanner.dask_executor import dask_results
-from scanner.index import Index, IndexWriter, acquire_lock, create_index, new_scan_id
-from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser, item_label, one_line
-from scanner.storage import Store
-from scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
+from piiscan._version import __version__
+from piiscan.connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
+from piiscan.connectors.globs import selected
+from piiscan.connectors.registry import redact_spec
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.sanitise import Sanitiser, item_label, one_line
+from piiscan.index.storage import Store
+from piiscan.index.store import Index, IndexWriter, acquire_lock, create_index, new_scan_id
+from piiscan.scanner.config import ScanConfig
+from piiscan.scanner.dask_executor import dask_results
+from piiscan.scanner.plan import Plan, failed_result
+from piiscan.scanner.worker import UnitResult, WorkerSetupError, init_worker, scan_unit
 
 log = logging.getLogger("piiscan.scan")
 
@@ -45,39 +46,6 @@ MAX_UNIT_DEATHS = 2
 #: run so far if longer (a long scan does not litter the index with tiny files), so a rerun after a kill skips them
 CHECKPOINT_SECONDS = 5.0
 CHECKPOINT_SHARE = 0.1
-
-
-@dataclass
-class Plan:
-    """Everything a scan will do, decided before any worker starts."""
-
-    connectors: dict[str, Connector] = field(default_factory=dict)
-    units: list[WorkUnit] = field(default_factory=list)
-    items: dict[tuple[str, str], ItemRef] = field(default_factory=dict)
-    problems: list[ItemProblem] = field(default_factory=list)
-    source_errors: list[tuple[str, str]] = field(default_factory=list)
-    #: source -> its declared foreign keys (ForeignKey.to_dict()), recorded with the scan
-    relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    #: source -> relationships its data suggests (same-named *_id columns), followed or not
-    inferred_relationships: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    #: (source, item id) of items asked for by name that no longer exist (see ``build_plan``)
-    gone: list[tuple[str, str]] = field(default_factory=list)
-    #: items enumerated but not scanned: unchanged since the index's current row for them (incremental scan)
-    unchanged: list[ItemRef] = field(default_factory=list)
-    #: source -> its (include, exclude) globs, for the sources whose enumeration ran to the end
-    complete_sources: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
-    #: folder source -> (its root path, relative paths of the SQLite databases found in it)
-    folder_databases: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
-    #: item identity (``Connector.item_identity``) -> the (source, item id) that reached it first: the one scanned
-    identities: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: later reaches of items already reached (through another source or path, or the same source named twice)
-    reached_twice: int = 0
-    #: (source, item id) of later reaches under another name than the first: that name's index rows are retired
-    superseded: set[tuple[str, str]] = field(default_factory=set)
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(u.size for u in self.units)
 
 
 @dataclass
@@ -141,7 +109,7 @@ def build_plan(
     An item reached again (same ``Connector.item_identity``) through a later source or path is left to
     its first reach and listed in ``plan.reached_twice``, so every executor scans and records it once.
     """
-    from connectors.registry import open_source
+    from piiscan.connectors.registry import open_source
 
     plan = Plan()
     # (spec, parent source, item id): databases found inside a folder fail as items of that folder
@@ -549,7 +517,7 @@ def _scan(
     started = time.perf_counter()
     # Building the engine here is cheap (models load lazily in workers) and fails
     # fast, in one line, when e.g. the configured spaCy model is not installed.
-    from detectors.engine import DetectionEngine
+    from piiscan.detectors.engine import DetectionEngine
 
     engine = DetectionEngine(config.detectors)
     summary.detector_versions = engine.detector_versions()
@@ -678,14 +646,14 @@ def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
                     except (BrokenProcessPool, WorkerSetupError):
                         raise
                     except Exception as exc:  # the task itself blew up outside the scanner's own guard
-                        result = _failed_result(in_flight[future], f"worker error: {type(exc).__name__}")
+                        result = failed_result(in_flight[future], f"worker error: {type(exc).__name__}")
                     in_flight.pop(future)
                     yield result
         except BrokenProcessPool:
             for unit in in_flight.values():
                 deaths[unit.unit_id] += 1
                 if deaths[unit.unit_id] >= MAX_UNIT_DEATHS:
-                    yield _failed_result(unit, "worker process died while scanning (killed or out of memory)")
+                    yield failed_result(unit, "worker process died while scanning (killed or out of memory)")
                 else:
                     queue.append(unit)
         except BaseException:
@@ -700,21 +668,6 @@ def _kill_workers(executor: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.terminate()
     executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _failed_result(unit: WorkUnit, reason: str) -> UnitResult:
-    from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA
-
-    return UnitResult(
-        unit_id=unit.unit_id,
-        source=unit.item.source,
-        item_id=unit.item.item_id,
-        part=unit.part,
-        occurrences=OCCURRENCE_SCHEMA.empty_table(),
-        links=LINK_SCHEMA.empty_table(),
-        problems=[ItemProblem(unit.item.item_id, "failed", reason, unit.item.source)],
-        bytes_scanned=unit.size,
-    )
 
 
 def _progress_bar(plan: Plan, config: ScanConfig):

@@ -24,16 +24,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
-from connectors.formats.office import NameText
-from connectors.formats.text import owned_matches
-from detectors.settings import DetectorSettings
-from scanner.index import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
-from scanner.keys import SubjectHasher
-from scanner.names import detect_names, name_kind
-from scanner.retention import record_dates
-from scanner.sanitise import Sanitiser, one_line
-from scanner.sanitise import item_label as item_label_of
+from piiscan.connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
+from piiscan.connectors.formats.office import NameText
+from piiscan.connectors.formats.text import owned_matches
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher, row_key
+from piiscan.index.retention import record_dates
+from piiscan.index.sanitise import Sanitiser, one_line
+from piiscan.index.sanitise import item_label as item_label_of
+from piiscan.index.store import LINK_SCHEMA, OCCURRENCE_SCHEMA, REFERENCE_SCHEMA
+from piiscan.scanner.names import detect_names, name_kind
 
 log = logging.getLogger("piiscan.worker")
 
@@ -74,9 +74,9 @@ class UnitScanner:
         scan_id: str = "",
         engine_factory: Callable[[DetectorSettings], Any] | None = None,
     ) -> None:
-        from detectors.custom import linkable_custom_entities
-        from detectors.engine import DetectionEngine
-        from detectors.identifiers import LINKABLE_ENTITIES
+        from piiscan.detectors.custom import linkable_custom_entities
+        from piiscan.detectors.engine import DetectionEngine
+        from piiscan.detectors.identifiers import LINKABLE_ENTITIES
 
         self.connectors = connectors
         self.scan_id = scan_id
@@ -181,7 +181,7 @@ class UnitScanner:
     def _with_names(self, unit: WorkUnit, results: Iterator[Any]) -> Iterator[Any]:
         """A unit's read results with the names they hold, once per item (its first unit): the item's own
         name (a file's path, an object key, a table), a table's column names before its first batch, and
-        the names a reader yields (sheets, archive members, attachments); see :mod:`scanner.names`."""
+        the names a reader yields (sheets, archive members, attachments); see :mod:`piiscan.scanner.names`."""
         item = unit.item
         first = unit.part == 0
         table = item.fmt == "table"
@@ -341,11 +341,6 @@ class UnitScanner:
                     out["locator"].append(locators[row])
                     out["scan_id"].append(self.scan_id)
         return pa.table(out, schema=LINK_SCHEMA)
-
-
-def row_key(hasher: SubjectHasher, source: str, item: str, locator: str) -> str:
-    """Keyed hash of a row (source, item label, locator JSON): how references find the rows they point at."""
-    return hasher.token("row", f"{source}\x1f{item}\x1f{locator}")
 
 
 # -- process-pool plumbing (top-level so it pickles) ------------------------

@@ -61,11 +61,11 @@ def load_bench_module(filename: str) -> ModuleType:
 
 
 def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
-    """Run the real command line (``python -m scanner``) in a subprocess."""
+    """Run the real command line (``python -m piiscan``) in a subprocess."""
     env = os.environ.copy()
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(
-        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, env=env, cwd=cwd or REPO
+        [sys.executable, "-m", "piiscan", *args], capture_output=True, text=True, env=env, cwd=cwd or REPO
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"piiscan {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")

@@ -7,11 +7,11 @@ gets its row locators prefixed the same way.  An archive inside an archive is re
 its members' paths joined to its own with ``!/``: ``{"member": "inner.zip!/exports/customers.csv",
 "row": 3}``.  Member names are only names: nothing is written to disk, so ``../x`` is harmless.
 Each regular member's path, read or not, is also yielded as a name (``{"name": "member", "member":
-path}``, :class:`~connectors.formats.office.NameText`): a member named after a person is a finding.
+path}``, :class:`~piiscan.connectors.formats.office.NameText`): a member named after a person is a finding.
 
 Members are read one at a time into memory.  A zip needs random access (its directory is at its
 end), so a stream that cannot seek is first read into memory up to 256 MB
-(:func:`connectors.formats.office.seekable_stream`); a tar is streamed (``mode="r|*"``, which
+(:func:`piiscan.connectors.formats.office.seekable_stream`); a tar is streamed (``mode="r|*"``, which
 also undoes gzip, bzip2 and xz), so members are met in order and passing over one still
 decompresses it.
 
@@ -38,10 +38,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from connectors.base import ItemProblem, ReadResult
-from connectors.formats.common import ReadFailure, plural
-from connectors.formats.mail import prefixed
-from connectors.formats.office import name_text, seekable_stream
+from piiscan.connectors.base import ItemProblem, ReadResult
+from piiscan.connectors.formats.common import ReadFailure, plural
+from piiscan.connectors.formats.mail import prefixed
+from piiscan.connectors.formats.office import name_text, seekable_stream
 
 #: A member is not read when its uncompressed size is more than this many times its compressed
 #: size (zip members only: a tar stream has no per-member compressed size) ...

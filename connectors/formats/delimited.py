@@ -15,8 +15,8 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from connectors.base import ItemProblem, TableBatch
-from connectors.formats.common import (
+from piiscan.connectors.base import ItemProblem, TableBatch
+from piiscan.connectors.formats.common import (
     CP1252,
     TABLE_BATCH_ROWS,
     PrefixedStream,
@@ -25,7 +25,7 @@ from connectors.formats.common import (
     decode_lenient,
     plural,
 )
-from connectors.formats.tables import unique_names
+from piiscan.connectors.formats.tables import unique_names
 
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 _MAX_HEADER_BYTES = 1 << 20

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import BinaryIO
 
-from connectors.base import TextChunk
-from connectors.formats.common import BLOCK_BYTES, CP1252, TEXT_CHUNK_LINES, decode
+from piiscan.connectors.base import TextChunk
+from piiscan.connectors.formats.common import BLOCK_BYTES, CP1252, TEXT_CHUNK_LINES, decode
 
 _HIDDEN = frozenset({"head", "script", "style", "template", "noscript", "title"})
 _INLINE = frozenset(  # tags that do not separate words

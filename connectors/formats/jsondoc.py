@@ -15,10 +15,10 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from connectors.base import ItemProblem, TableBatch
-from connectors.formats.common import JSON_TOO_LARGE, MAX_JSON_BYTES, TABLE_BATCH_ROWS, ReadFailure, decode
-from connectors.formats.jsonpath import ROOT, child, join_values, scalar_text
-from connectors.formats.tables import rows_to_batch
+from piiscan.connectors.base import ItemProblem, TableBatch
+from piiscan.connectors.formats.common import JSON_TOO_LARGE, MAX_JSON_BYTES, TABLE_BATCH_ROWS, ReadFailure, decode
+from piiscan.connectors.formats.jsonpath import ROOT, child, join_values, scalar_text
+from piiscan.connectors.formats.tables import rows_to_batch
 
 Fields = dict[str, list[str | None]]
 

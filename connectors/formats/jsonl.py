@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from connectors.base import ItemProblem, TableBatch
-from connectors.formats.common import (
+from piiscan.connectors.base import ItemProblem, TableBatch
+from piiscan.connectors.formats.common import (
     JSON_TOO_LARGE,
     MAX_JSON_BYTES,
     TABLE_BATCH_ROWS,
@@ -20,8 +20,8 @@ from connectors.formats.common import (
     iter_line_parts,
     plural,
 )
-from connectors.formats.jsonpath import flat_record
-from connectors.formats.tables import rows_to_batch
+from piiscan.connectors.formats.jsonpath import flat_record
+from piiscan.connectors.formats.tables import rows_to_batch
 
 
 def read_jsonl(stream: BinaryIO, encoding: str, first_line: int = 1) -> Iterator[TableBatch | ItemProblem]:

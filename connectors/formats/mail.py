@@ -7,7 +7,7 @@ Messages are parsed with ``email.policy.default``.  Each message ``m`` (1-based;
   Subject, each value as one text with locator ``{"message": m, "header": "To"}`` and the header's
   name as the field, so detectors see "Jane Doe <jane@example.com>" in a "To" field;
 * its ``text/plain`` parts line by line and its ``text/html`` parts as their visible text
-  (:mod:`connectors.formats.html`), located ``{"message": m, "part": p, "line": n}``: ``p`` is the
+  (:mod:`piiscan.connectors.formats.html`), located ``{"message": m, "part": p, "line": n}``: ``p`` is the
   1-based position of the part in ``Message.walk()`` order (the message itself is part 1, a
   multipart container counts), ``n`` the line within the decoded part (blank lines not yielded);
 * its attachments (a part with a file name, or a forwarded ``message/rfc822``) whose extension is a
@@ -18,7 +18,7 @@ Messages are parsed with ``email.policy.default``.  Each message ``m`` (1-based;
   locators prefixed the same way.  A forwarded message without a file name is called
   ``message.eml``.  Every attachment's file name, read or not, is also yielded as a name
   (``{"message": m, "name": "attachment", "attachment": name}``,
-  :class:`~connectors.formats.office.NameText`): a file named after a person is a finding.
+  :class:`~piiscan.connectors.formats.office.NameText`): a file named after a person is a finding.
 
 Not read, but counted in one note per item: attachments of unsupported types (or without an
 extension), encrypted parts (S/MIME ``application/pkcs7-mime``, PGP ``multipart/encrypted``) and
@@ -45,11 +45,11 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
-from connectors.formats.common import BLOCK_BYTES, UTF8, decode_lenient, plural
-from connectors.formats.html import read_html
-from connectors.formats.office import LocatedText, NameText, located_chunks, name_text
-from connectors.formats.text import LineChunk
+from piiscan.connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
+from piiscan.connectors.formats.common import BLOCK_BYTES, UTF8, decode_lenient, plural
+from piiscan.connectors.formats.html import read_html
+from piiscan.connectors.formats.office import LocatedText, NameText, located_chunks, name_text
+from piiscan.connectors.formats.text import LineChunk
 
 #: Reads an attachment's bytes as a file of the given name would be read (files.py's dispatch).
 AttachmentReader = Callable[[bytes, str], Iterator[ReadResult]]

@@ -44,9 +44,9 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
-from connectors.formats.common import BLOCK_BYTES, TABLE_BATCH_ROWS, TEXT_CHUNK_LINES, ReadFailure, read_head
-from connectors.formats.tables import unique_names
+from piiscan.connectors.base import ItemProblem, ReadResult, TableBatch, TextChunk
+from piiscan.connectors.formats.common import BLOCK_BYTES, TABLE_BATCH_ROWS, TEXT_CHUNK_LINES, ReadFailure, read_head
+from piiscan.connectors.formats.tables import unique_names
 
 #: Largest document read into memory when its stream cannot seek (streamed object-store bodies).
 MAX_BUFFER_BYTES = 256 << 20
@@ -71,7 +71,7 @@ class LocatedText(TextChunk):
 class NameText(LocatedText):
     """Names of things inside an item (a worksheet, an archive member, an e-mail attachment), each one text
     located ``{"name": kind, kind: name, ...}``: identifiers in names are findings too.  The scanner reads
-    them as names (separators as word breaks, a file extension apart; :mod:`scanner.names`), once per item."""
+    them as names (separators as word breaks, a file extension apart; :mod:`piiscan.scanner.names`), once per item."""
 
 
 def name_text(kind: str, name: str, context: dict[str, Any] | None = None) -> NameText:

@@ -13,9 +13,9 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from connectors.base import TableBatch
-from connectors.formats.common import TABLE_BATCH_ROWS, ReadFailure
-from connectors.formats.tables import is_binary_type, stringify
+from piiscan.connectors.base import TableBatch
+from piiscan.connectors.formats.common import TABLE_BATCH_ROWS, ReadFailure
+from piiscan.connectors.formats.tables import is_binary_type, stringify
 
 MAGIC = b"PAR1"
 

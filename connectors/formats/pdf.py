@@ -24,9 +24,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from connectors.base import ItemProblem, ReadResult
-from connectors.formats.common import ReadFailure, plural
-from connectors.formats.office import located_chunks, seekable_stream
+from piiscan.connectors.base import ItemProblem, ReadResult
+from piiscan.connectors.formats.common import ReadFailure, plural
+from piiscan.connectors.formats.office import located_chunks, seekable_stream
 
 NO_TEXT = "no text layer (scanned image?)"
 ENCRYPTED = "encrypted PDF"

@@ -19,8 +19,8 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from connectors.base import TextChunk
-from connectors.formats.common import (
+from piiscan.connectors.base import TextChunk
+from piiscan.connectors.formats.common import (
     LINE_OVERLAP_CHARS,
     LINE_PART_BYTES,
     LINE_PIECE_CHARS,

@@ -1,28 +1,28 @@
 """Validated identifier detectors, one module each, and the lookup normaliser.
 
 Every detector here is regex- or library-based and cheap enough to run over
-all text; PERSON and LOCATION come from NER (:mod:`detectors.nlp`).
+all text; PERSON and LOCATION come from NER (:mod:`piiscan.detectors.nlp`).
 """
 
 from __future__ import annotations
 
-from detectors.address import AddressDetector, PlaceNameDetector
-from detectors.base import Detector, mask_middle
-from detectors.identifiers.credit_card import CreditCardDetector
-from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
-from detectors.identifiers.email import EmailDetector
-from detectors.identifiers.iban import IbanDetector
-from detectors.identifiers.ip_address import IpAddressDetector
-from detectors.identifiers.phone import PhoneDetector
-from detectors.identifiers.postal_code import PostalCodeDetector
-from detectors.identifiers.uk_nhs import UkNhsDetector
-from detectors.identifiers.uk_nino import UkNinoDetector
-from detectors.identifiers.uk_postcode import UkPostcodeDetector
-from detectors.identifiers.us_driver_license import UsDriverLicenseDetector
-from detectors.identifiers.us_ssn import UsSsnDetector
-from detectors.names import NameDetector
-from detectors.settings import DetectorSettings
-from detectors.towns import TownDetector
+from piiscan.detectors.address import AddressDetector, PlaceNameDetector
+from piiscan.detectors.base import Detector, mask_middle
+from piiscan.detectors.identifiers.credit_card import CreditCardDetector
+from piiscan.detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
+from piiscan.detectors.identifiers.email import EmailDetector
+from piiscan.detectors.identifiers.iban import IbanDetector
+from piiscan.detectors.identifiers.ip_address import IpAddressDetector
+from piiscan.detectors.identifiers.phone import PhoneDetector
+from piiscan.detectors.identifiers.postal_code import PostalCodeDetector
+from piiscan.detectors.identifiers.uk_nhs import UkNhsDetector
+from piiscan.detectors.identifiers.uk_nino import UkNinoDetector
+from piiscan.detectors.identifiers.uk_postcode import UkPostcodeDetector
+from piiscan.detectors.identifiers.us_driver_license import UsDriverLicenseDetector
+from piiscan.detectors.identifiers.us_ssn import UsSsnDetector
+from piiscan.detectors.names import NameDetector
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.detectors.towns import TownDetector
 
 __all__ = [
     "IDENTIFIER_ENTITIES",
@@ -52,7 +52,7 @@ _DETECTORS: tuple[type[Detector], ...] = (
 IDENTIFIER_ENTITIES: tuple[str, ...] = tuple(d.entity for d in _DETECTORS)
 #: entity types specific enough to one person to link records by (used for --linked):
 LINKABLE_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "UK_NINO", "UK_NHS", "US_SSN")
-#: NER entity types: normalised like :func:`detectors.nlp.normalise_name`.
+#: NER entity types: normalised like :func:`piiscan.detectors.nlp.normalise_name`.
 _NAME_ENTITIES = ("PERSON", "LOCATION")
 
 
@@ -86,7 +86,7 @@ def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
 def normalise_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
     """Normalise a user-supplied identifier (for lookups) the same way detection does; None if invalid.
 
-    The canonical forms are defined in :mod:`detectors.canonical` (its ``canonical_value`` is this);
+    The canonical forms are defined in :mod:`piiscan.detectors.canonical` (its ``canonical_value`` is this);
     each detector's ``canonical`` checks the whole value and applies them.
 
     The whole value must be one identifier: ``"LuisG@Embraer.com.br"`` ->
@@ -94,12 +94,12 @@ def normalise_value(entity_type: str, value: str, settings: DetectorSettings) ->
     ``"+442079460958"``.  Unknown entity types give None.
     """
     if entity_type in _NAME_ENTITIES:
-        from detectors.nlp import normalise_name
+        from piiscan.detectors.nlp import normalise_name
 
         return normalise_name(value) or None
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     if cls is None:  # the organisation's own identifiers ([[detectors.custom]])
-        from detectors.custom import canonical_custom_value
+        from piiscan.detectors.custom import canonical_custom_value
 
         return canonical_custom_value(entity_type, value, settings)
     return _build(cls, settings).canonical(value)
@@ -109,7 +109,7 @@ def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) ->
     """The masked preview of a normalised value, as the index shows it (for echoing queries)."""
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     if cls is None:
-        from detectors.custom import mask_custom_value
+        from piiscan.detectors.custom import mask_custom_value
 
         return mask_custom_value(entity_type, normalised, settings) or mask_middle(normalised)
     return _build(cls, settings).mask(normalised)

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from stdnum import luhn
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
 
 #: Not inside a longer number: no digit (or digit + separator) right before, no digit right after.
 #: The first digit is matched before the look-behinds (which then span it): a pattern that starts

@@ -12,7 +12,7 @@ import re
 import time
 from typing import ClassVar
 
-from detectors.base import Detector, Pattern, Validation, has_min_digits
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import ClassVar
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation
 
 #: Local part at most 64 characters (RFC 5321), starting where a run of
 #: local-part characters starts: each start is scanned at most ~64 + 580
@@ -23,7 +23,7 @@ class EmailDetector(Detector):
     """Emails by regex, kept only when the domain has a dot and an alphabetic TLD.
 
     A regex finds the shape; the domain check drops ``user@localhost`` and
-    ``name@host.123``-style noise.  The canonical form is :func:`detectors.canonical.email`:
+    ``name@host.123``-style noise.  The canonical form is :func:`piiscan.detectors.canonical.email`:
     case-folded whole (providers in practice treat local parts case-insensitively), the local
     part in NFC, a Unicode domain in its IDNA form (a lookup by ``jörg@bücher.de`` finds
     ``jörg@xn--bcher-kva.de``).

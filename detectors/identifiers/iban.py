@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from stdnum import iban
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
 
 #: Country code, two check digits, then the BBAN in groups of four (spaced or
 #: not) with a shorter last group.  Uppercase only, as IBANs are printed:

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import ClassVar
 
-from detectors.base import Detector, Pattern, Validation
+from piiscan.detectors.base import Detector, Pattern, Validation
 
 #: Dotted quad, not part of a longer dotted or word run ("1.2.3.4.5", "v1.2.3.4").
 IPV4_REGEX = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)"

@@ -49,7 +49,7 @@ Scores (``score_threshold`` is 0.5 by default):
 Context words (:data:`PHONE_WORDS`: phone, tel, mobile, call, ring, text, sms,
 message, fax, whatsapp, reach, ext ...) match as whole words in their
 inflections ("calls", "called", "texted", "dialled":
-:func:`detectors.base.context_pattern`), ignoring case, within
+:func:`piiscan.detectors.base.context_pattern`), ignoring case, within
 ``context_window`` characters before or after the number, across line breaks
 ("Phone:\n(71) 4233-6306"), or in the field name of table data
 ("mobile_no", "$.contact.phones[*]").  :data:`LABEL_WORDS` (home, work,
@@ -66,7 +66,7 @@ label keeps it ("Caller ID: ...").  So does a field whose own name (the last
 segment of a JSON path) is negative and has no phone word, for a number
 that is the whole value ("order_ref"; not a number in "order_notes").
 
-Normalisation (what is hashed, :mod:`detectors.canonical`; lookups read a value
+Normalisation (what is hashed, :mod:`piiscan.detectors.canonical`; lookups read a value
 the same way, so a number written two ways hashes the same wherever that can
 be known):
 
@@ -117,8 +117,16 @@ from phonenumbers import (
     PhoneNumberType,
 )
 
-from detectors.base import Detector, Match, Validation, context_pattern, field_words, has_min_digits, inflections
-from detectors.settings import DetectorSettings
+from piiscan.detectors.base import (
+    Detector,
+    Match,
+    Validation,
+    context_pattern,
+    field_words,
+    has_min_digits,
+    inflections,
+)
+from piiscan.detectors.settings import DetectorSettings
 
 #: The shortest national numbers we care about have 7 digits; E.164 allows 15.
 MIN_DIGITS = 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from detectors.base import Detector, Pattern, has_min_digits, mask_middle
+from piiscan.detectors.base import Detector, Pattern, has_min_digits, mask_middle
 
 #: Common national layouts, most specific first: US ZIP+4, Brazil, Portugal, Poland, Netherlands,
 #: Canada, Sweden/Czechia/Slovakia/Greece ("123 45"), then 3-6 plain digits.

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from stdnum.gb import nhs
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation, has_min_digits
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: 3-3-4 digits with one separator throughout (space, dash) or none, not inside a longer number.
 NHS_REGEX = r"(?<![\d+])(?<!\d[ -])\d{3}(?P<s>[ -]?)\d{3}(?P=s)\d{4}(?!\d)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation, has_min_digits
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: Two letters, three digit pairs (optionally spaced), suffix A-D; any case.
 NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from detectors.base import Detector, Pattern, has_min_digits
+from piiscan.detectors.base import Detector, Pattern, has_min_digits
 
 #: Outward code: area + district (A9, A99, A9A, AA9, AA99, AA9A), letters as Royal Mail allocates them.
 OUTWARD = r"[A-PR-UWYZ](?:[0-9][0-9A-HJKPS-UW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, has_min_digits, mask_compact
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, has_min_digits, mask_compact
 
 #: The states' layouts vary from 1 letter + 4 digits to 13+ characters with dashes
 #: ("F162823540116", "2270-66-1551", "D12-345-678-901"): one letter or two at most, then digits.

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from stdnum.us import ssn
 
-from detectors import canonical
-from detectors.base import Detector, Pattern, Validation, has_min_digits
+from piiscan.detectors import canonical
+from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: AAA-GG-SSSS with one separator throughout (dash or space).
 #: (The first digit comes before the look-behind, which spans it: the regex engine then skips to digits.)

@@ -140,7 +140,7 @@ def test_load_docs_rejects_spans_outside_the_text(tmp_path: Path):
 
 
 def test_batch_size_is_the_command_lines():
-    from scanner.cli import cmd_detect
+    from piiscan.cli import cmd_detect
 
     assert f"batch = {quality.CLI_BATCH}\n" in inspect.getsource(cmd_detect), "bench/quality.py: update CLI_BATCH"
 

@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from connectors.base import Connector, ItemProblem, ItemRef, TableBatch, TextChunk, WorkUnit, locator_json
-from connectors.formats.office import NameText
+from piiscan.connectors.base import Connector, ItemProblem, ItemRef, TableBatch, TextChunk, WorkUnit, locator_json
+from piiscan.connectors.formats.office import NameText
 
 Location = tuple[str, Any]
 
@@ -63,7 +63,7 @@ def reasons(results: Iterable[Any]) -> list[tuple[str, str]]:
 
 def scan_file(path: Any, unit_bytes: int = 1024) -> list[Any]:
     """Everything a local connector over ``path`` yields: listing problems, then each item's results."""
-    from connectors.local import LocalConnector
+    from piiscan.connectors.local import LocalConnector
 
     connector = LocalConnector(str(path))
     results: list[Any] = []

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ItemProblem, locator_json
-from connectors.files import guess_format, is_supported_name
-from connectors.formats import archive
+from piiscan.connectors.base import ItemProblem, locator_json
+from piiscan.connectors.files import guess_format, is_supported_name
+from piiscan.connectors.formats import archive
 from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import locations
 from tests.connectors.test_mail import reasons, scan_file

@@ -15,11 +15,11 @@ from docx import Document
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
-from connectors.base import ItemProblem, locator_json
-from connectors.files import guess_format
-from connectors.formats.office import MAX_BUFFER_BYTES, NameText, read_docx, read_xlsx, seekable_stream
-from connectors.formats.pdf import read_pdf
-from connectors.local import LocalConnector
+from piiscan.connectors.base import ItemProblem, locator_json
+from piiscan.connectors.files import guess_format
+from piiscan.connectors.formats.office import MAX_BUFFER_BYTES, NameText, read_docx, read_xlsx, seekable_stream
+from piiscan.connectors.formats.pdf import read_pdf
+from piiscan.connectors.local import LocalConnector
 from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import items_of, locations, reasons, scan_file
 

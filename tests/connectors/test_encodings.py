@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ItemRef, TableBatch, TextChunk
-from connectors.formats.common import wide_encoding
-from connectors.local import LocalConnector
+from piiscan.connectors.base import ItemRef, TableBatch, TextChunk
+from piiscan.connectors.formats.common import wide_encoding
+from piiscan.connectors.local import LocalConnector
 from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import reasons, scan_file
 

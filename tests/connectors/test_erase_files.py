@@ -18,10 +18,10 @@ from typing import Any
 import pyarrow.dataset as ds
 import pytest
 
-from connectors import s3
-from connectors.base import SourceError
-from connectors.erase_files import LocalFileEraser, S3Eraser
-from connectors.erasers import REDACTION, EraseAction, Span, open_eraser
+from piiscan.connectors import s3
+from piiscan.connectors.base import SourceError
+from piiscan.connectors.erase_files import LocalFileEraser, S3Eraser
+from piiscan.connectors.erasers import REDACTION, EraseAction, Span, open_eraser
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server

@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.base import ItemProblem, ItemRef, TableBatch, TextChunk, WorkUnit
-from connectors.files import guess_format
-from connectors.formats.common import TEXT_CHUNK_LINES
-from connectors.formats.tables import unique_names
-from connectors.local import LocalConnector
+from piiscan.connectors.base import ItemProblem, ItemRef, TableBatch, TextChunk, WorkUnit
+from piiscan.connectors.files import guess_format
+from piiscan.connectors.formats.common import TEXT_CHUNK_LINES
+from piiscan.connectors.formats.tables import unique_names
+from piiscan.connectors.local import LocalConnector
 from tests.connectors.conformance import items_of, locations, problems, read_all, reasons, scan_file
 from tests.connectors.samples import (
     csv_rows,
@@ -477,7 +477,7 @@ def test_parquet_with_corrupt_pages(tmp_path: Path) -> None:
 def test_json_columns_expand_into_one_field_per_path() -> None:
     import pyarrow as pa
 
-    from connectors.formats import jsonpath
+    from piiscan.connectors.formats import jsonpath
 
     batch = pa.RecordBatch.from_pydict(
         {

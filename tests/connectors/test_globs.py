@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.globs import glob_match, prune_directory, selected
+from piiscan.connectors.globs import glob_match, prune_directory, selected
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ItemProblem, ItemRef, SourceError, TextChunk
-from connectors.local import LocalConnector
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TextChunk
+from piiscan.connectors.local import LocalConnector
 from tests.connectors.conformance import ConnectorConformance, items_of, locations, problems, read_all
 from tests.connectors.samples import make_tree, text_lines, write_text
 
@@ -231,7 +231,7 @@ def test_excluded_directories_are_not_entered(tmp_path: Path) -> None:
 _UNPRIVILEGED_SCAN = """
 import json, os, sys
 sys.path.insert(0, sys.argv[2])
-from connectors.local import LocalConnector
+from piiscan.connectors.local import LocalConnector
 from tests.connectors.conformance import locations
 import pyarrow.csv, pyarrow.parquet  # every lazy import happens before privileges drop
 os.setgroups([])

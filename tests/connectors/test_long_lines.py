@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import TextChunk
-from connectors.formats import jsondoc, jsonl
-from connectors.formats.common import (
+from piiscan.connectors.base import TextChunk
+from piiscan.connectors.formats import jsondoc, jsonl
+from piiscan.connectors.formats.common import (
     LINE_OVERLAP_CHARS,
     LINE_PIECE_CHARS,
     iter_line_parts,
     iter_lines,
 )
-from connectors.formats.text import LineChunk, read_text
+from piiscan.connectors.formats.text import LineChunk, read_text
 from tests.conftest import load_bench_module
 from tests.connectors.conformance import reasons, scan_file
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ItemProblem, locator_json
-from connectors.files import guess_format
-from connectors.formats.mail import nest, split_mbox
+from piiscan.connectors.base import ItemProblem, locator_json
+from piiscan.connectors.files import guess_format
+from piiscan.connectors.formats.mail import nest, split_mbox
 from tests.conftest import lookup_json, scan_folder
 from tests.connectors.conformance import locations, reasons, scan_file
 from tests.connectors.test_documents import write_docx

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import registry
-from connectors.local import LocalConnector
-from connectors.registry import open_source, redact_spec, register
-from connectors.sqlite import SQLiteConnector
+from piiscan.connectors import registry
+from piiscan.connectors.local import LocalConnector
+from piiscan.connectors.registry import open_source, redact_spec, register
+from piiscan.connectors.sqlite import SQLiteConnector
 
 
 def test_paths_and_file_urls_are_local(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_unknown_scheme() -> None:
 
 def test_lazy_registration_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "CONNECTORS", dict(registry.CONNECTORS))
-    register("s3", "connectors.no_such_module:S3Connector", "S3 requires boto3: pip install boto3")
+    register("s3", "piiscan.connectors.no_such_module:S3Connector", "S3 requires boto3: pip install boto3")
     with pytest.raises(ImportError, match="S3 requires boto3: pip install boto3"):
         open_source("s3://bucket/prefix")
 

@@ -14,10 +14,10 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit
-from connectors.local import LocalConnector
-from connectors.registry import open_source
-from connectors.s3 import MAX_READAHEAD, S3Connector, S3ObjectFile
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit
+from piiscan.connectors.local import LocalConnector
+from piiscan.connectors.registry import open_source
+from piiscan.connectors.s3 import MAX_READAHEAD, S3Connector, S3ObjectFile
 from tests.conftest import S3_REGION, lookup_json, run_cli
 from tests.connectors.conformance import ConnectorConformance, items_of, locations, problems, read_all
 from tests.connectors.samples import csv_rows, make_tree, people_table, text_lines

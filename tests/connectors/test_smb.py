@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ItemProblem, ItemRef, SourceError, WorkUnit
-from connectors.local import LocalConnector
-from connectors.registry import open_source
-from connectors.smb import PASSWORD_VARIABLE, SMBConnector, parse_smb_url
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, WorkUnit
+from piiscan.connectors.local import LocalConnector
+from piiscan.connectors.registry import open_source
+from piiscan.connectors.smb import PASSWORD_VARIABLE, SMBConnector, parse_smb_url
 from tests.conftest import lookup_json, run_cli
 from tests.connectors.conformance import ConnectorConformance, items_of, locations, problems, read_all
 from tests.connectors.samples import csv_rows, make_tree, text_lines

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from detectors.base import Detector, Match, Validation
+from piiscan.detectors.base import Detector, Match, Validation
 
 
 def assert_single_match(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from detectors.address import AddressDetector, PlaceNameDetector, is_street_name
+from piiscan.detectors.address import AddressDetector, PlaceNameDetector, is_street_name
 
 DETECTOR = AddressDetector(threshold=0.6)
 
@@ -111,6 +111,6 @@ def test_no_place_names(text: str) -> None:
 
 def test_bundled_country_names_are_phonenumbers_english_names() -> None:
     """The bundled list is phonenumbers' data (regenerate with detectors.address.write_country_names)."""
-    from detectors.address import COUNTRY_NAMES_FILE, english_country_names
+    from piiscan.detectors.address import COUNTRY_NAMES_FILE, english_country_names
 
     assert COUNTRY_NAMES_FILE.read_text(encoding="utf-8").splitlines() == english_country_names()

@@ -7,11 +7,11 @@ from dataclasses import asdict
 import pyarrow as pa
 import pytest
 
-from detectors.engine import DetectionEngine
-from detectors.filters import AllowList, DenyListDetector, build_deny_list_detectors
-from detectors.identifiers import build_identifier_detectors
-from detectors.settings import DetectorSettings
-from scanner.config import ConfigError, load_config
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.filters import AllowList, DenyListDetector, build_deny_list_detectors
+from piiscan.detectors.identifiers import build_identifier_detectors
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.scanner.config import ConfigError, load_config
 
 ALLOW = (
     "+44 20 7946 0000",  # the switchboard

@@ -1,6 +1,6 @@
 import pytest
 
-from detectors.base import (
+from piiscan.detectors.base import (
     REFERENCE_WORDS,
     Detector,
     Pattern,

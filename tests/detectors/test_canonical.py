@@ -4,10 +4,10 @@ and non-identifiers do not."""
 
 import pytest
 
-from detectors import canonical
-from detectors.canonical import canonical_value
-from detectors.engine import DetectionEngine
-from detectors.settings import DetectorSettings
+from piiscan.detectors import canonical
+from piiscan.detectors.canonical import canonical_value
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.settings import DetectorSettings
 
 GB = DetectorSettings(default_region="GB")
 ENGINE = DetectionEngine(DetectorSettings(default_region="GB", ner=False))

@@ -10,18 +10,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from detectors.base import Detector, Match, Validation, match_schema
-from detectors.columns import (
+from piiscan.detectors.base import Detector, Match, Validation, match_schema
+from piiscan.detectors.columns import (
     ColumnPlan,
     classify_column,
     extract_columns,
     name_tokens,
     resolve_overlaps,
 )
-from detectors.identifiers import build_identifier_detectors
-from detectors.identifiers.email import EmailDetector
-from detectors.nlp import NerDetector
-from detectors.settings import DetectorSettings
+from piiscan.detectors.identifiers import build_identifier_detectors
+from piiscan.detectors.identifiers.email import EmailDetector
+from piiscan.detectors.nlp import NerDetector
+from piiscan.detectors.settings import DetectorSettings
 from tests.conftest import shared_dataset
 
 SETTINGS = DetectorSettings()
@@ -280,8 +280,8 @@ def test_resolve_overlaps(matches, kept) -> None:
 
 
 def test_confident_rules_overrule_the_other_ner_type() -> None:
-    from detectors.base import Match
-    from detectors.columns import overrule_ner
+    from piiscan.detectors.base import Match
+    from piiscan.detectors.columns import overrule_ner
 
     ner_person = Match("PERSON", 10, 17, 0.85, "spacy_ner", "loeches", "L*****s")
     cued_place = Match("LOCATION", 10, 17, 0.7, "place_name", "loeches", "L*****s")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from detectors import prefilter as prefilter_module
-from detectors.columns import scan_texts
-from detectors.custom import (
+from piiscan.detectors import prefilter as prefilter_module
+from piiscan.detectors.columns import scan_texts
+from piiscan.detectors.custom import (
     NORMALISERS,
     VALIDATORS,
     CustomDetector,
@@ -22,10 +22,10 @@ from detectors.custom import (
     literal_prefix,
     prefilter_triggers,
 )
-from detectors.engine import DetectionEngine
-from detectors.identifiers import mask_value, normalise_value
-from detectors.settings import DetectorSettings
-from scanner.config import ConfigError, load_config
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.identifiers import mask_value, normalise_value
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.scanner.config import ConfigError, load_config
 from tests.conftest import lookup_json, run_cli
 
 EMPLOYEE = {"entity": "EMPLOYEE_ID", "pattern": r"\bEMP-\d{6}\b", "score": 0.3, "context": ["employee", "staff id"]}

@@ -2,8 +2,12 @@ import datetime as dt
 
 import pytest
 
-from detectors.base import Validation
-from detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth, parse_date_of_birth
+from piiscan.detectors.base import Validation
+from piiscan.detectors.identifiers.date_of_birth import (
+    DateOfBirthDetector,
+    normalise_date_of_birth,
+    parse_date_of_birth,
+)
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = DateOfBirthDetector()

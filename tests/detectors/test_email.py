@@ -1,7 +1,7 @@
 import pytest
 
-from detectors.base import Validation
-from detectors.identifiers.email import EmailDetector
+from piiscan.detectors.base import Validation
+from piiscan.detectors.identifiers.email import EmailDetector
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = EmailDetector()
@@ -93,7 +93,7 @@ def test_many_in_one_text() -> None:
 )
 def test_anchored_search_finds_what_the_pattern_finds(text: str) -> None:
     """The "@"-anchored search gives exactly the pattern's own finditer (same spans, same order)."""
-    from detectors.base import anchored_finditer
+    from piiscan.detectors.base import anchored_finditer
 
     (_, compiled), *_ = DETECTOR._compiled
     expected = [m.span() for m in compiled.finditer(text)]

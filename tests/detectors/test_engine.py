@@ -5,11 +5,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from detectors import columns as columns_module
-from detectors.base import match_schema
-from detectors.engine import DetectionEngine
-from detectors.nlp import NerDetector
-from detectors.settings import DetectorSettings
+from piiscan.detectors import columns as columns_module
+from piiscan.detectors.base import match_schema
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.nlp import NerDetector
+from piiscan.detectors.settings import DetectorSettings
 from tests.detectors.test_columns import detectors as identifier_detectors
 
 SETTINGS = DetectorSettings()
@@ -69,7 +69,7 @@ def test_detect_table_fields_rows_and_plans_once_per_item(engine: DetectionEngin
         calls.append(tuple(columns))
         return classify(batch, columns, detectors, settings)
 
-    monkeypatch.setattr("detectors.engine.classify_columns", counting)
+    monkeypatch.setattr("piiscan.detectors.engine.classify_columns", counting)
     batch = pa.record_batch(
         {
             "FirstName": ["Alice", "Bob"],

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from detectors.filters import (
+from piiscan.detectors.filters import (
     CHECKSUM_ENTITIES,
     FILTER_NAMES,
     FILTERS,

@@ -1,12 +1,12 @@
 import pytest
 
-from detectors.identifiers import (
+from piiscan.detectors.identifiers import (
     IDENTIFIER_ENTITIES,
     LINKABLE_ENTITIES,
     build_identifier_detectors,
     normalise_value,
 )
-from detectors.settings import DetectorSettings
+from piiscan.detectors.settings import DetectorSettings
 
 GB = DetectorSettings()
 GB_US = DetectorSettings(phone_regions=("GB", "US"))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from detectors.base import Match
-from detectors.names import NameDetector, is_organisation, propagate_names
+from piiscan.detectors.base import Match
+from piiscan.detectors.names import NameDetector, is_organisation, propagate_names
 
 DETECTOR = NameDetector(threshold=0.6)
 
@@ -124,7 +124,7 @@ def test_mentions_are_what_a_word_alternation_finds(text: str, words: set[str]) 
     """``mentions`` (str.find) gives the spans of the regex it replaces, in the same order."""
     import re
 
-    from detectors.names import mentions
+    from piiscan.detectors.names import mentions
 
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     expected = [m.span() for m in re.finditer(rf"(?<![\w'’])(?:{alternation})(?![\w])", text)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.base import Match
-from detectors.ner_gate import is_common_word, needs_model, opens_sentence, place_words
-from detectors.nlp import name_match
+from piiscan.detectors.base import Match
+from piiscan.detectors.ner_gate import is_common_word, needs_model, opens_sentence, place_words
+from piiscan.detectors.nlp import name_match
 
 
 def person(text: str, value: str) -> Match:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from detectors.nlp import ModelNotInstalled, NerDetector, build_analyzer, chunk_spans, normalise_name
-from detectors.settings import DetectorSettings
+from piiscan.detectors.nlp import ModelNotInstalled, NerDetector, build_analyzer, chunk_spans, normalise_name
+from piiscan.detectors.settings import DetectorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCE = "Yesterday Alice Smith moved from London to Manchester with her friend Bob Jones."
@@ -120,10 +120,10 @@ def test_fresh_process_imports_presidio_lazily_and_stays_offline() -> None:
             raise SystemExit(f"network access attempted: {address}")
         socket.socket.connect = refuse
         os.environ.pop("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", None)
-        import detectors.nlp, detectors.engine, detectors.columns
+        import piiscan.detectors.nlp, piiscan.detectors.engine, piiscan.detectors.columns
         assert "presidio_analyzer" not in sys.modules and "spacy" not in sys.modules, "NLP imported eagerly"
-        from detectors.settings import DetectorSettings
-        detector = detectors.nlp.NerDetector(DetectorSettings())
+        from piiscan.detectors.settings import DetectorSettings
+        detector = piiscan.detectors.nlp.NerDetector(DetectorSettings())
         assert os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
         print(len(detector.find_batch(["Alice Smith lives in Manchester."])[0]))
         """
@@ -146,7 +146,7 @@ def test_missing_model_is_one_clear_line_without_download(no_network: None) -> N
 def test_gate_skips_the_model_where_rules_account_for_every_capitalised_word(ner: NerDetector) -> None:
     """With the rules' matches passed in, a text whose capitalised words they explain is not read by the
     model; one with a word left over is, and ``ner_gate=False`` reads every text."""
-    from detectors.nlp import name_match
+    from piiscan.detectors.nlp import name_match
 
     text = "Spoke to Alice Smith about the refund."
     start = text.index("Alice Smith")

@@ -1,8 +1,8 @@
 import pytest
 
-from detectors.base import Validation
-from detectors.identifiers.phone import PhoneDetector
-from detectors.settings import DetectorSettings
+from piiscan.detectors.base import Validation
+from piiscan.detectors.identifiers.phone import PhoneDetector
+from piiscan.detectors.settings import DetectorSettings
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 GB = PhoneDetector(DetectorSettings(default_region="GB", phone_regions=("GB",)))

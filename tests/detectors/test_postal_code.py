@@ -1,7 +1,7 @@
 import pytest
 
-from detectors.identifiers.postal_code import PostalCodeDetector
-from detectors.identifiers.us_driver_license import UsDriverLicenseDetector
+from piiscan.detectors.identifiers.postal_code import PostalCodeDetector
+from piiscan.detectors.identifiers.us_driver_license import UsDriverLicenseDetector
 from tests.detectors.support import assert_no_match, assert_single_match
 
 POSTAL = PostalCodeDetector()

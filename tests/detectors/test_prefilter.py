@@ -19,15 +19,15 @@ import phonenumbers
 import pytest
 
 import tests.detectors
-from detectors import prefilter as prefilter_module
-from detectors.base import Detector, Pattern
-from detectors.columns import detect_each
-from detectors.engine import DetectionEngine
-from detectors.filters import DenyListDetector
-from detectors.identifiers import build_identifier_detectors
-from detectors.identifiers.phone import PhoneDetector
-from detectors.prefilter import Prefilter
-from detectors.settings import DetectorSettings
+from piiscan.detectors import prefilter as prefilter_module
+from piiscan.detectors.base import Detector, Pattern
+from piiscan.detectors.columns import detect_each
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.filters import DenyListDetector
+from piiscan.detectors.identifiers import build_identifier_detectors
+from piiscan.detectors.identifiers.phone import PhoneDetector
+from piiscan.detectors.prefilter import Prefilter
+from piiscan.detectors.settings import DetectorSettings
 from tests.conftest import REPO, shared_dataset
 
 pytestmark = pytest.mark.skipif(not prefilter_module.available(), reason="hyperscan is not installed here")

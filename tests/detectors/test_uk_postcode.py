@@ -1,6 +1,6 @@
 import pytest
 
-from detectors.identifiers.uk_postcode import UkPostcodeDetector, looks_like_ordinal
+from piiscan.detectors.identifiers.uk_postcode import UkPostcodeDetector, looks_like_ordinal
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match
 
 DETECTOR = UkPostcodeDetector()

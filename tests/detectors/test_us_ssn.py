@@ -1,7 +1,7 @@
 import pytest
 
-from detectors.base import Validation
-from detectors.identifiers.us_ssn import UsSsnDetector
+from piiscan.detectors.base import Validation
+from piiscan.detectors.identifiers.us_ssn import UsSsnDetector
 from tests.detectors.support import assert_mask_hides, assert_no_match, assert_single_match, assert_validation
 
 DETECTOR = UsSsnDetector()

@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from reports.audit import near_copies
-from reports.audit_render import CSV_FILES
+from piiscan.reports.audit import near_copies
+from piiscan.reports.audit_render import CSV_FILES
 from tests.conftest import REPO, run_cli
 from tests.estate_test_support import estate_module, generate_examples, iter_planted_values
 from tests.reports.test_render_browser import _chromium, _render, _Tags

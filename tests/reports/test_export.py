@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ItemRef, locator_json
-from connectors.local import LocalConnector
-from connectors.sqlite import SQLiteConnector
-from reports.export import redaction_marker, safe_path, source_slug
+from piiscan.app.export import redaction_marker, safe_path, source_slug
+from piiscan.connectors.base import ItemRef, locator_json
+from piiscan.connectors.local import LocalConnector
+from piiscan.connectors.sqlite import SQLiteConnector
 from tests.conftest import run_cli, shared_dataset
 from tests.connectors.test_documents import make_pdf, write_xlsx
 from tests.db_support import my_database, my_load_chinook, my_url, pg_connect, pg_database, pg_load_chinook, pg_url
@@ -300,7 +300,7 @@ def test_postgres_rows_equal_the_live_customer_invoices_and_lines(tmp_path: Path
 
 
 def test_mariadb_fetch_by_key_and_current(tmp_path: Path) -> None:
-    from connectors.mysql import MySQLConnector
+    from piiscan.connectors.mysql import MySQLConnector
 
     with my_database("piiscan_export") as name:
         my_load_chinook(name)
@@ -329,7 +329,7 @@ def s3_bucket(client: Any, bucket: str) -> tuple[Any, str]:
 def test_s3_object_records_are_fetched_and_current_matches_the_listing(
     endpoint: str, s3_bucket: tuple[Any, str], tmp_path: Path
 ) -> None:
-    from connectors.s3 import S3Connector
+    from piiscan.connectors.s3 import S3Connector
 
     client, bucket = s3_bucket
     client.put_object(Bucket=bucket, Key="data/logs/app.log", Body="\n".join(LOG_LINES).encode())

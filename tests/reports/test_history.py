@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from detectors.settings import DetectorSettings
-from reports.history import HistoryError, diff_scans, list_scans, resolve_scans
-from scanner.config import ScanConfig
-from scanner.index import open_index
-from scanner.runner import run_scan
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.store import open_index
+from piiscan.reports.history import HistoryError, diff_scans, list_scans, resolve_scans
+from piiscan.scanner.config import ScanConfig
+from piiscan.scanner.runner import run_scan
 from tests.conftest import TEST_KEY_HEX, run_cli
 
 KEY = bytes.fromhex(TEST_KEY_HEX)

@@ -1,6 +1,6 @@
 """Renderers are pure functions over report data."""
 
-from reports.render import render_lookup_table, render_scan_summary, render_table
+from piiscan.reports.render import render_lookup_table, render_scan_summary, render_table
 
 LOOKUP = {
     "query": {

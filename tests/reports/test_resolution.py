@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from detectors.identifiers import normalise_value
-from detectors.settings import DetectorSettings
-from scanner.keys import SubjectHasher
+from piiscan.detectors.identifiers import normalise_value
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher
 from tests.conftest import TEST_KEY_HEX, lookup_json, run_cli, shared_dataset
 
 JANE = "jane@chinookcorp.com"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from connectors.base import ItemRef, TextChunk, WorkUnit
-from connectors.local import LocalConnector
+from piiscan.connectors.base import ItemRef, TextChunk, WorkUnit
+from piiscan.connectors.local import LocalConnector
 
 
 class CrashingConnector(LocalConnector):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.api import EXIT_INCOMPLETE, Workspace
-from scanner.erasure import PlanError
+from piiscan.app.erasure import PlanError
+from piiscan.app.workspace import EXIT_INCOMPLETE, Workspace
 from tests.conftest import run_cli, shared_dataset
 
 EMAIL = "luisg@embraer.com.br"

@@ -49,7 +49,7 @@ def build_bad_estate(root):
 
 def scan_without_root_privileges(root, index):
     """Run the CLI so that chmod 000 really denies reads, even when the tests run as root."""
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(index), "--format", "json"]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(root), "--index", str(index), "--format", "json"]
     cmd += ["--workers", "2", "--no-ner"]
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")

@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from detectors.identifiers import normalise_value
-from detectors.settings import DetectorSettings
-from reports.lookup import Query, lookup
-from scanner.index import open_index
-from scanner.keys import SubjectHasher
+from piiscan.detectors.identifiers import normalise_value
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.lookup import Query, lookup
+from piiscan.index.store import open_index
 from tests.conftest import TEST_KEY_HEX, lookup_json, run_cli, shared_dataset
 
 

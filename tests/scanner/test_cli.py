@@ -77,7 +77,7 @@ def test_detect_plain_text_from_stdin_with_ner(tmp_path):
 
     text = "Alice Smith moved to Manchester last year; email alice@example.com."
     proc = subprocess.run(
-        [sys.executable, "-m", "scanner", "detect", "-"], input=text, capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-m", "piiscan", "detect", "-"], input=text, capture_output=True, text=True, cwd=REPO
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "", "a normal run logs no warnings"

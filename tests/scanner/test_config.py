@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import ConfigError, load_config
+from piiscan.scanner.config import ConfigError, load_config
 
 
 def test_defaults_then_file_then_command_line(tmp_path):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ItemRef, TextChunk, WorkUnit
-from connectors.local import LocalConnector
-from connectors.mysql import MySQLConnector
-from connectors.postgres import PostgresConnector
-from scanner.config import ConfigError, load_config
-from scanner.index import open_index
+from piiscan.connectors.base import ItemRef, TextChunk, WorkUnit
+from piiscan.connectors.local import LocalConnector
+from piiscan.connectors.mysql import MySQLConnector
+from piiscan.connectors.postgres import PostgresConnector
+from piiscan.index.store import open_index
+from piiscan.scanner.config import ConfigError, load_config
 from tests.conftest import REPO, TEST_KEY_HEX, require_dask, run_cli
 from tests.estate_test_support import generate_estate
 
@@ -57,8 +57,8 @@ class SlowConnector(LocalConnector):
 
 SCAN_SCRIPT = """
 import sys
-from connectors.registry import register
-from scanner.cli import main
+from piiscan.connectors.registry import register
+from piiscan.cli import main
 register("slow", "tests.scanner.test_dask:SlowConnector")
 register("crashing", "tests.scanner.crashing_source:CrashingConnector")
 sys.exit(main(sys.argv[1:]))
@@ -207,7 +207,7 @@ def _payloads(connectors: dict) -> list[bytes]:
     """What Dask ships for a scan: the worker plugin and a task, serialised as Dask serialises them."""
     from distributed.protocol.pickle import dumps
 
-    from scanner.dask_executor import scan_unit_task, scanner_plugin
+    from piiscan.scanner.dask_executor import scan_unit_task, scanner_plugin
 
     plugin = scanner_plugin("piiscan-scanner-test", connectors, {}, bytes.fromhex(TEST_KEY_HEX), "scan", 30)
     item = ItemRef(next(iter(connectors)), "public.customers", "table", 10, "fp")
@@ -218,7 +218,7 @@ def test_passwords_from_the_environment_never_travel_to_workers(monkeypatch):
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
     monkeypatch.setenv("PIISCAN_TEST_DB_PASSWORD", PASSWORD)
     monkeypatch.setenv("MYSQL_PWD", PASSWORD)
-    from scanner.dask_executor import refuse_url_passwords
+    from piiscan.scanner.dask_executor import refuse_url_passwords
 
     connectors = {
         "pg": PostgresConnector("postgresql://scanner@db.example.internal:5432/crm"),
@@ -242,7 +242,7 @@ def test_passwords_from_the_environment_never_travel_to_workers(monkeypatch):
     ],
 )
 def test_a_password_in_the_url_is_refused_with_one_line_naming_the_source(url):
-    from scanner.dask_executor import ClusterError, refuse_url_passwords
+    from piiscan.scanner.dask_executor import ClusterError, refuse_url_passwords
 
     connector = PostgresConnector(url) if url.startswith("postgresql") else MySQLConnector(url)
     with pytest.raises(ClusterError) as caught:
@@ -253,7 +253,7 @@ def test_a_password_in_the_url_is_refused_with_one_line_naming_the_source(url):
 
 
 def test_the_hmac_key_travels_only_inside_the_plugin_and_is_never_shown():
-    from scanner.dask_executor import scanner_plugin
+    from piiscan.scanner.dask_executor import scanner_plugin
 
     key = bytes.fromhex(TEST_KEY_HEX)
     plugin = scanner_plugin("piiscan-scanner-test", {}, {}, key, "scan", 30)

@@ -13,11 +13,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
-from detectors.identifiers import normalise_value
-from detectors.settings import DetectorSettings
-from reports.lookup import Query, lookup
-from scanner.index import open_index
-from scanner.keys import SubjectHasher
+from piiscan.detectors.identifiers import normalise_value
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.lookup import Query, lookup
+from piiscan.index.store import open_index
 from tests.conftest import TEST_KEY_HEX, run_cli
 from tests.db_support import (
     my_connect,

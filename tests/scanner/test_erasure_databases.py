@@ -285,7 +285,7 @@ def test_an_employee_referenced_by_customers_is_cleared_not_deleted(sqlite_estat
 
 KILLER = """
 import os, signal, sys
-import scanner.erasure as erasure
+import piiscan.app.erasure as erasure
 limit, calls, append = int(sys.argv[1]), [0], erasure.AuditLog.append
 def dying_append(self, entry):
     append(self, entry)
@@ -294,7 +294,7 @@ def dying_append(self, entry):
         if calls[0] == limit:
             os.kill(os.getpid(), signal.SIGKILL)
 erasure.AuditLog.append = dying_append
-from scanner.cli import main
+from piiscan.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import ConfigError, load_config
+from piiscan.scanner.config import ConfigError, load_config
 from tests.conftest import REPO, lookup_json, run_cli
 
 
@@ -259,7 +259,7 @@ def test_postgres_source_reads_its_password_from_the_named_variable(tmp_path: Pa
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     env = env | {"PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, env=env, cwd=REPO)
+    return subprocess.run([sys.executable, "-m", "piiscan", *args], capture_output=True, text=True, env=env, cwd=REPO)
 
 
 # -- layering and config show ----------------------------------------------------------------------
@@ -379,7 +379,7 @@ def test_json_logs_from_worker_processes_come_through_the_parent(tmp_path: Path)
         """
         import argparse, logging, multiprocessing
         import multiprocessing_logging
-        from scanner.cli import _setup_logging
+        from piiscan.cli import _setup_logging
 
         def work():
             try:
@@ -416,7 +416,7 @@ def test_json_logs_from_worker_processes_come_through_the_parent(tmp_path: Path)
 def test_the_documented_example_config_loads_and_its_recognizers_work() -> None:
     from dataclasses import replace
 
-    from detectors.engine import DetectionEngine
+    from piiscan.detectors.engine import DetectionEngine
 
     config = load_config(REPO / "docs" / "piiscan.example.toml")
     assert [s.name for s in config.named_sources if not s.enabled] == ["hr_share"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from scanner.index import open_index
+from piiscan.index.store import open_index
 from tests.conftest import lookup_json, run_cli, shared_dataset
 from tests.db_support import (
     my_connect,

@@ -19,9 +19,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from detectors.settings import DetectorSettings
-from scanner.config import ScanConfig
-from scanner.index import (
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.store import (
     OCCURRENCE_SCHEMA,
     IndexLockedError,
     IndexWriter,
@@ -31,8 +31,8 @@ from scanner.index import (
     lock_holder,
     open_index,
 )
-from scanner.keys import SubjectHasher
-from scanner.runner import run_scan
+from piiscan.scanner.config import ScanConfig
+from piiscan.scanner.runner import run_scan
 from tests.conftest import REPO, TEST_KEY_HEX, run_cli
 
 KEY = bytes.fromhex(TEST_KEY_HEX)
@@ -229,7 +229,7 @@ def big_estate(root: Path, files: int = 40, lines: int = 2000) -> Path:
 def test_a_scan_killed_mid_way_resumes_to_the_same_live_index(tmp_path: Path) -> None:
     root = big_estate(tmp_path / "estate")
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(index), "--workers", "1", "--no-ner"]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(root), "--index", str(index), "--workers", "1", "--no-ner"]
     env = os.environ | {"PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
     deadline = time.monotonic() + 120
@@ -301,7 +301,7 @@ def test_segments_without_item_rows_are_dead_and_compact_drops_them(tmp_path: Pa
 
 
 def _empty_links() -> pa.Table:
-    from scanner.index import LINK_SCHEMA
+    from piiscan.index.store import LINK_SCHEMA
 
     return LINK_SCHEMA.empty_table()
 
@@ -358,7 +358,7 @@ def test_a_stale_lock_is_taken_over_and_the_lock_is_released(
 
 
 def test_full_from_the_command_line_and_the_config_file(estate: Path, tmp_path: Path) -> None:
-    from scanner.config import ConfigError, load_config
+    from piiscan.scanner.config import ConfigError, load_config
 
     toml = tmp_path / "piiscan.toml"
     toml.write_text("[scan]\nfull = true\n")

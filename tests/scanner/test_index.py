@@ -4,7 +4,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from scanner.index import (
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.store import (
     LINK_SCHEMA,
     OCCURRENCE_SCHEMA,
     IndexLayoutError,
@@ -13,7 +14,6 @@ from scanner.index import (
     create_index,
     open_index,
 )
-from scanner.keys import SubjectHasher
 
 KEY = b"k" * 32
 HASHER = SubjectHasher(KEY)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from scanner.index import open_index
+from piiscan.index.store import open_index
 from tests.conftest import REPO, run_cli
 
 
@@ -22,7 +22,7 @@ def test_ctrl_c_keeps_a_usable_index(tmp_path):
         ]
         (root / f"part{n:02d}.log").write_text("\n".join(lines) + "\n")
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(index), "--workers", "1", "--no-ner"]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(root), "--index", str(index), "--workers", "1", "--no-ner"]
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,

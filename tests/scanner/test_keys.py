@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from scanner.keys import KEY_ENV, HmacKeyError, SubjectHasher, key_id, load_key
+from piiscan.index.keys import KEY_ENV, HmacKeyError, SubjectHasher, key_id, load_key
 
 
 def test_key_file_created_with_mode_0600_and_reused(tmp_path, monkeypatch):

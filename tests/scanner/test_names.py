@@ -22,14 +22,14 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from connectors.erasers import open_eraser
-from detectors.engine import DetectionEngine
-from detectors.settings import DetectorSettings
-from scanner.erasure import state_digest
-from scanner.index import open_index
-from scanner.items import find_item, item_ref, real_item, real_items
-from scanner.keys import SubjectHasher
-from scanner.names import detect_names, readings
+from piiscan.app.erasure import state_digest
+from piiscan.app.items import find_item, item_ref, real_item, real_items
+from piiscan.connectors.erasers import open_eraser
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.store import open_index
+from piiscan.scanner.names import detect_names, readings
 from tests.conftest import TEST_KEY_HEX, lookup_json, run_cli, scan_folder
 
 KEY = bytes.fromhex(TEST_KEY_HEX)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.keys import KEY_ENV, load_key
-from scanner.storage import private_dir, write_private
+from piiscan.index.keys import KEY_ENV, load_key
+from piiscan.index.storage import private_dir, write_private
 from tests.conftest import run_cli, scan_folder
 
 

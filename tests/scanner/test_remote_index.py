@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
-from scanner.erasure import AuditLog
-from scanner.index import IndexLockedError, acquire_lock, open_index
-from scanner.storage import Store
+from piiscan.app.erasure import AuditLog
+from piiscan.index.storage import Store
+from piiscan.index.store import IndexLockedError, acquire_lock, open_index
 from tests.conftest import require_dask, run_cli
 
 pytestmark = pytest.mark.usefixtures("aws_env")  # dummy AWS credentials for the local S3 server

@@ -11,11 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from detectors.settings import DetectorSettings
-from reports.audit import live_occurrences, parse_fail_on
-from scanner.config import ConfigError, load_config
-from scanner.index import ITEM_SCHEMA, OCCURRENCE_SCHEMA, create_index
-from scanner.retention import (
+from piiscan.detectors.settings import DetectorSettings
+from piiscan.index.retention import (
     AuditSettings,
     Duration,
     parse_as_of,
@@ -25,6 +22,9 @@ from scanner.retention import (
     path_matches,
     record_dates,
 )
+from piiscan.index.store import ITEM_SCHEMA, OCCURRENCE_SCHEMA, create_index
+from piiscan.reports.audit import live_occurrences, parse_fail_on
+from piiscan.scanner.config import ConfigError, load_config
 
 AS_OF = dt.date(2026, 11, 29)
 
@@ -221,7 +221,7 @@ def test_rule_matching_and_first_rule_wins() -> None:
     assert not contacts.matches(db, "customers", False, "phone", "PHONE_NUMBER")  # a file named customers
     assert not contacts.matches("postgresql://db/crm", "customers", True, "phone", "PHONE_NUMBER")
     assert logs.matches("file:///srv", "var/logs/app.log", False, None, "EMAIL_ADDRESS")
-    from scanner.retention import first_rule
+    from piiscan.index.retention import first_rule
 
     assert first_rule(rules, db, "customers", True, "email", "EMAIL_ADDRESS") is emails
     assert first_rule(rules, db, "customers", True, "phone", "PHONE_NUMBER") is contacts
@@ -309,7 +309,7 @@ def test_audit_settings_match_free_text_fields_and_special_category_words() -> N
 
 
 def parse_audit_round_trip(settings: AuditSettings) -> AuditSettings:
-    from scanner.retention import parse_audit
+    from piiscan.index.retention import parse_audit
 
     return parse_audit(settings.to_dict(), AuditSettings())
 

@@ -304,14 +304,14 @@ def test_the_bundled_example_is_erased_on_the_first_apply(bundled: tuple[Path, P
 # -- write-ahead audit log ---------------------------------------------------------------------------------------
 CRASHER = """
 import sys
-import scanner.erasure as erasure
+import piiscan.app.erasure as erasure
 append = erasure.AuditLog.append
 def crashing_append(self, entry):
     if entry.get("phase") == "apply" and not entry.get("reconciled"):
         raise SystemExit(9)  # the change is committed, the process dies before its outcome is logged
     append(self, entry)
 erasure.AuditLog.append = crashing_append
-from scanner.cli import main
+from piiscan.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

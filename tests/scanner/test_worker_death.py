@@ -17,8 +17,8 @@ from tests.conftest import REPO, require_dask
 SCRIPT = """
 import json, sys
 from pathlib import Path
-from connectors.registry import register
-from scanner.cli import main
+from piiscan.connectors.registry import register
+from piiscan.cli import main
 register("crashing", "tests.scanner.crashing_source:CrashingConnector")
 sys.exit(main(["scan", "crashing://" + sys.argv[1], "--index", sys.argv[2], "--workers", "2",
                "--no-ner", "--format", "json", "--quiet"]))
@@ -56,7 +56,7 @@ WORKER_GRACE_S = 10.0
 
 ORPHAN_SCRIPT = """
 import os, sys, time
-import scanner.worker as worker
+import piiscan.scanner.worker as worker
 worker._PR_SET_PDEATHSIG = 0  # an option the kernel refuses: only the parent-watch thread is left
 pid = os.fork()
 if pid == 0:
@@ -134,7 +134,7 @@ def test_workers_exit_when_the_scan_is_killed(tmp_path, executor):
     if executor == "dask":
         require_dask()
     root = _sizeable_estate(tmp_path / "estate")
-    cmd = [sys.executable, "-m", "scanner", "scan", str(root), "--index", str(tmp_path / "index"), "--workers", "2"]
+    cmd = [sys.executable, "-m", "piiscan", "scan", str(root), "--index", str(tmp_path / "index"), "--workers", "2"]
     cmd += ["--no-ner", "--quiet", "--unit-mb", "0.5", *(["--executor", "dask"] if executor == "dask" else [])]
     proc = subprocess.Popen(
         cmd,

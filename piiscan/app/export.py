@@ -1,9 +1,9 @@
 """The Art. 20 portability bundle: the subject's actual records, fetched live from each source.
 
-An access report (:mod:`reports.dsar`) is built from the index and holds masked
+An access report (:mod:`piiscan.reports.dsar`) is built from the index and holds masked
 previews only.  The bundle is its companion: for every location and related row
 of the report, the record itself is read back through the source's connector at
-request time (:meth:`connectors.base.Connector.fetch`: a ``WHERE key IN (...)``
+request time (:meth:`piiscan.connectors.base.Connector.fetch`: a ``WHERE key IN (...)``
 query on a database, a re-read of a file keeping the matched records) and
 written to ``export.zip``:
 
@@ -19,7 +19,7 @@ written to ``export.zip``:
 Third parties: every record's text is run through the detection engine (built
 once per export, with the scan's detector settings); an identifying finding
 (identifier or name) whose subject key is not one of the subject's own keys
-(:func:`own_keys`, from :mod:`reports.attribution`) is replaced by
+(:func:`own_keys`, from :mod:`piiscan.index.attribution`) is replaced by
 ``[redacted: THIRD PARTY <TYPE>]``.
 
 The bundle holds personal data (it is the subject's copy): it is written to a
@@ -43,14 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from connectors.base import Connector, FetchedRecord, ItemProblem, ItemRef, SourceError, locator_json
-from connectors.registry import open_source
-from reports.attribution import attribute_from_index
-from scanner.config import ScanConfig
-from scanner.index import Index
-from scanner.keys import SubjectHasher
-from scanner.sanitise import Sanitiser, item_label, one_line
-from scanner.storage import private_dir
+from piiscan.connectors.base import Connector, FetchedRecord, ItemProblem, ItemRef, SourceError, locator_json
+from piiscan.connectors.registry import open_source
+from piiscan.index.attribution import attribute_from_index
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.sanitise import Sanitiser, item_label, one_line
+from piiscan.index.storage import private_dir
+from piiscan.index.store import Index
+from piiscan.scanner.config import ScanConfig
 
 MANIFEST_VERSION = "1"
 BUNDLE_NAME = "export.zip"
@@ -94,7 +94,7 @@ class ExportResult:
 
 def own_keys(index: Index, report: dict[str, Any]) -> set[str]:
     """The subject's own keys: the queried and resolved identifiers, and what their records hold that
-    :mod:`reports.attribution` gives to the subject (their name and address in their row, a signature that
+    :mod:`piiscan.index.attribution` gives to the subject (their name and address in their row, a signature that
     matches it).  Everything else -- another person's identifier, an ambiguous one, a colleague's name next to
     the subject's phone number -- is a third party's and redacted.  (Someone with two addresses asks with
     both: queried keys are always their own.)
@@ -142,9 +142,9 @@ class Redactor:
     """Replaces other people's identifying findings in fetched records (one engine per export)."""
 
     def __init__(self, config: ScanConfig, hasher: SubjectHasher, own: set[str], engine: Any | None = None) -> None:
-        from detectors.custom import linkable_custom_entities
-        from detectors.engine import DetectionEngine
-        from detectors.identifiers import LINKABLE_ENTITIES
+        from piiscan.detectors.custom import linkable_custom_entities
+        from piiscan.detectors.engine import DetectionEngine
+        from piiscan.detectors.identifiers import LINKABLE_ENTITIES
 
         self.engine = engine or DetectionEngine(config.detectors)
         self.hasher = hasher
@@ -182,7 +182,7 @@ class Redactor:
 
     def safe_locator(self, locator: dict[str, Any]) -> str:
         """A live locator as the index records it: string values holding an identifier masked and keyed
-        (as :meth:`scanner.worker.UnitScanner._safe_locator` does), so records match report locators."""
+        (as :meth:`piiscan.scanner.worker.UnitScanner._safe_locator` does), so records match report locators."""
 
         def clean(value: Any) -> Any:
             if isinstance(value, dict):
@@ -349,7 +349,7 @@ def write_export(
     engine: Any | None = None,
     opener: Callable[..., Connector] = open_source,
 ) -> ExportResult:
-    """Write ``out_dir/export.zip`` for the subject of ``report`` (a :func:`reports.dsar.build_report`).
+    """Write ``out_dir/export.zip`` for the subject of ``report`` (a :func:`piiscan.reports.dsar.build_report`).
 
     Marks each report item checked with ``changed_since_scan`` and adds the report's ``export``
     summary (both additive).  A source that cannot be opened is a warning; the rest is exported.

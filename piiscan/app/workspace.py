@@ -1,6 +1,6 @@
 """Python API: the command line's request workflows, for a ticketing system or an orchestrator.
 
-    from scanner.api import Workspace
+    from piiscan.app.workspace import Workspace
 
     ws = Workspace.open(config="piiscan.toml")            # or Workspace.open(index=".piiscan")
     subject = ws.subject(email=["luisg@embraer.com.br"])
@@ -10,8 +10,8 @@
     assert applied["ok"]
 
 Everything returns plain dicts (the same data the CLI prints as JSON) and raises the same one-line
-exceptions the CLI reports: :class:`ValueError` for a bad identifier, :class:`~scanner.index.IndexLayoutError`,
-:class:`~scanner.keys.HmacKeyError`, :class:`~scanner.erasure.PlanError`.
+exceptions the CLI reports: :class:`ValueError` for a bad identifier, :class:`~piiscan.index.store.IndexLayoutError`,
+:class:`~piiscan.index.keys.HmacKeyError`, :class:`~piiscan.app.erasure.PlanError`.
 """
 
 from __future__ import annotations
@@ -21,23 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reports.lookup import DEFAULT_DEPTH, Query
-from scanner import erasure
-from scanner.cli import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noqa: F401 - re-exported for scripts
-from scanner.config import ScanConfig, load_config
-from scanner.index import Index, open_index
-from scanner.keys import SubjectHasher, load_key
-from scanner.storage import private_dir, write_private
+from piiscan.app import erasure
+from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noqa: F401 - re-exported for scripts
+from piiscan.index.keys import SubjectHasher, load_key
+from piiscan.index.lookup import DEFAULT_DEPTH, Query
+from piiscan.index.storage import private_dir, write_private
+from piiscan.index.store import Index, open_index
+from piiscan.scanner.config import ScanConfig, load_config
 
 if TYPE_CHECKING:
-    from reports.export import ExportResult
+    from piiscan.app.export import ExportResult
 
 
 def queries_for(identifiers: Iterable[tuple[str, str]], config: ScanConfig) -> list[Query]:
     """Normalise (entity type, raw value) pairs exactly as detection does (detectors.canonical); ValueError names
     the bad type."""
-    from detectors.canonical import canonical_value
-    from detectors.identifiers import mask_value
+    from piiscan.detectors.canonical import canonical_value
+    from piiscan.detectors.identifiers import mask_value
 
     queries = []
     for entity, value in identifiers:
@@ -90,7 +90,7 @@ class Workspace:
     def lookup(
         self, subject: list[Query], linked: bool = False, related: bool = False, depth: int = DEFAULT_DEPTH
     ) -> dict[str, Any]:
-        from reports.lookup import lookup
+        from piiscan.index.lookup import lookup
 
         hasher = SubjectHasher(self.key)
         return lookup(self.index, hasher, subject, linked=linked, related=related, depth=depth).to_dict()
@@ -106,9 +106,9 @@ class Workspace:
     ) -> AccessReport:
         """Write the Art. 15 answer into ``out``: report.json and report.html, and with ``export`` the Art. 20
         bundle export.zip of the subject's records fetched live from the sources (personal data, mode 0600)."""
-        from reports.dsar import build_report
-        from reports.lookup import DEFAULT_MAX_HOPS
-        from reports.render import render_dsar_html, render_dsar_json
+        from piiscan.index.lookup import DEFAULT_MAX_HOPS
+        from piiscan.reports.dsar import build_report
+        from piiscan.reports.render import render_dsar_html, render_dsar_json
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         hasher = SubjectHasher(self.key)
@@ -116,7 +116,7 @@ class Workspace:
         folder = private_dir(out)
         bundle = None
         if export:  # adds report["export"], so before the report is written
-            from reports.export import write_export
+            from piiscan.app.export import write_export
 
             bundle = write_export(report, self.index, self.config, hasher, folder)
         paths = {"json": folder / "report.json", "html": folder / "report.html"}
@@ -136,14 +136,14 @@ class Workspace:
     ) -> dict[str, Any]:
         """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
         first with ``rescan_changed``, else their actions are marked stale."""
-        from reports.lookup import DEFAULT_MAX_HOPS
+        from piiscan.index.lookup import DEFAULT_MAX_HOPS
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         options = {"linked": hops > 0, "depth": depth, "max_hops": hops}
         plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
         stale = erasure.stale_items(plan)
         if stale and rescan_changed:
-            from scanner.runner import run_scan
+            from piiscan.scanner.runner import run_scan
 
             run_scan(self.config, self.key, sorted(stale), only_items=stale)
             self.index = open_index(self.config.index, self.config.endpoint_url)

@@ -1,7 +1,7 @@
 """Whose is each finding of a record?  One rule, used by lookup, the access report, the export and erasure.
 
 A *record* is a table row, a JSON record, a text line (or, for identifiers in names, an item's name).  Given
-the subject's resolved identifiers (the queried ones and those :func:`reports.lookup.resolve` followed) and
+the subject's resolved identifiers (the queried ones and those :func:`piiscan.index.lookup.resolve` followed) and
 the identifiers resolution found *ambiguous*, each finding of a record holding one of the subject's
 identifiers is attributed to
 

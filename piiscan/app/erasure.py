@@ -4,7 +4,7 @@
   footprint) and proposes one action per location: delete a row, null the subject's columns of a row that
   other people's rows still reference or that also holds someone else's identifiers, redact the matched
   spans of a text/CSV/JSONL file, or ``manual`` for what piiscan cannot rewrite safely.  Each action is
-  inspected through the source's :class:`~connectors.erasers.Eraser` (no writes) so the plan records the
+  inspected through the source's :class:`~piiscan.connectors.erasers.Eraser` (no writes) so the plan records the
   keyed hash of its target's state now and after.  Rows of other subjects are listed as ``kept``.
 * :func:`apply_plan` executes the plan in order (rows of child tables before their parents), one
   transaction or one atomic rewrite per item.  Dry run unless ``yes``.  A target whose state no longer
@@ -32,18 +32,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from connectors.base import SourceError, locator_json
-from connectors.erasers import ROW_ACTIONS, ActionResult, EraseAction, Eraser, Span, open_eraser
-from connectors.registry import open_source
-from reports.attribution import Finding, RecordAttribution, attribute_from_index, is_name_locator
-from reports.lookup import DEFAULT_DEPTH, Query, lookup
-from scanner.config import ScanConfig
-from scanner.index import Index, open_index
-from scanner.items import real_item, real_items, unambiguous
-from scanner.keys import SubjectHasher, key_id
-from scanner.sanitise import one_line
-from scanner.storage import Store, is_remote, write_private
-from scanner.worker import row_key
+from piiscan.app.items import real_item, real_items, unambiguous
+from piiscan.connectors.base import SourceError, locator_json
+from piiscan.connectors.erasers import ROW_ACTIONS, ActionResult, EraseAction, Eraser, Span, open_eraser
+from piiscan.connectors.registry import open_source
+from piiscan.index.attribution import Finding, RecordAttribution, attribute_from_index, is_name_locator
+from piiscan.index.keys import SubjectHasher, key_id, row_key
+from piiscan.index.lookup import DEFAULT_DEPTH, Query, lookup
+from piiscan.index.sanitise import one_line
+from piiscan.index.storage import Store, is_remote, write_private
+from piiscan.index.store import Index, open_index
+from piiscan.scanner.config import ScanConfig
 
 log = logging.getLogger("piiscan.erasure")
 
@@ -131,7 +130,7 @@ def plan_erasure(
 ) -> dict[str, Any]:
     """The erasure plan for one subject, as plain data (written as JSON by the CLI; see docs/erasure.md).
 
-    What each record holds is attributed by :mod:`reports.attribution`: only the subject's findings are
+    What each record holds is attributed by :mod:`piiscan.index.attribution`: only the subject's findings are
     erased, and a record holding anything of someone else is cleared, never deleted.
     """
     hasher = SubjectHasher(key)
@@ -750,7 +749,7 @@ def touched_items(plan: dict[str, Any]) -> dict[str, set[str]]:
 
 def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: AuditLog | None = None) -> VerifyReport:
     """Rescan the plan's items and say, per action, whether the subject's data is gone from its target."""
-    from scanner.runner import run_scan
+    from piiscan.scanner.runner import run_scan
 
     audit = audit or audit_log_for(config)
     items = real_items(plan["actions"], state_digest(key), plan.get("options") or {})

@@ -2,7 +2,7 @@
 
 ``s3://bucket/prefix`` puts the index on S3 or any S3-compatible store (MinIO, Ceph, R2, a local test
 server), so a scan on a cluster and a lookup from a laptop share one index.  The layout is the same in both
-places (see :mod:`scanner.index`); only how a file is written differs: locally a file is written under a
+places (see :mod:`piiscan.index.store`); only how a file is written differs: locally a file is written under a
 temporary name and renamed, on S3 an object appears whole when its single PUT completes, so readers never
 see half a file either way.  pyarrow's S3 filesystem reads and lists (Parquet range reads that skip row
 groups); boto3 writes and deletes, one PUT per file.  Credentials come from the standard AWS chain

@@ -1,7 +1,7 @@
 """The subject index: plain Parquet files, laid out so a lookup reads little.
 
 Layout (``INDEX`` defaults to ``./.piiscan``; it may also be ``s3://bucket/prefix``, see
-:mod:`scanner.storage`)::
+:mod:`piiscan.index.storage`)::
 
     INDEX/piiscan-index.json                 layout version, HMAC key id
     INDEX/occurrences/prefix=X/SCAN-NNNN.parquet   one row per occurrence
@@ -39,8 +39,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scanner.keys import key_id
-from scanner.storage import Store, StoreError
+from piiscan.index.keys import key_id
+from piiscan.index.storage import Store, StoreError
 
 LAYOUT_VERSION = 1
 MANIFEST = "piiscan-index.json"

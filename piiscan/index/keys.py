@@ -15,7 +15,7 @@ import os
 import secrets
 from pathlib import Path
 
-from scanner.storage import is_remote
+from piiscan.index.storage import is_remote
 
 KEY_ENV = "PIISCAN_HMAC_KEY"
 KEY_FILE_ENV = "PIISCAN_KEY_FILE"
@@ -103,6 +103,11 @@ class SubjectHasher:
         return hmac.new(self._key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def row_key(hasher: SubjectHasher, source: str, item: str, locator: str) -> str:
+    """Keyed hash of a row (source, item label, locator JSON): how references find the rows they point at."""
+    return hasher.token("row", f"{source}\x1f{item}\x1f{locator}")
+
+
 def _parse_key(text: str, where: str) -> bytes:
     try:
         key = bytes.fromhex(text.strip())
@@ -116,7 +121,7 @@ def _parse_key(text: str, where: str) -> bytes:
 def _remote_key(location: str, create: bool, endpoint_url: str | None) -> bytes:
     """A key file on object storage: read it, or create it once (a conditional PUT, so two first runs
     cannot create two different keys)."""
-    from scanner.storage import Store, StoreError
+    from piiscan.index.storage import Store, StoreError
 
     folder, _, name = location.rstrip("/").rpartition("/")
     if not name or folder.endswith(":/"):

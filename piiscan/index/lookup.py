@@ -9,7 +9,7 @@ identifier already resolved, with
 * the occurrences of each identifier followed (a log line holding only the
   person's phone number is found from their e-mail address), and
 * everything else found in the records reached (the name, date of birth and
-  address in the same row), each attributed by :mod:`reports.attribution`: a
+  address in the same row), each attributed by :mod:`piiscan.index.attribution`: a
   colleague's name next to the subject's phone number is listed with
   ``third_party`` true.
 
@@ -41,10 +41,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.attribution import Attribution, attribute
-from scanner.index import Index
-from scanner.keys import SubjectHasher
-from scanner.worker import row_key
+from piiscan.index.attribution import Attribution, attribute
+from piiscan.index.keys import SubjectHasher, row_key
+from piiscan.index.store import Index
 
 #: Foreign-key hops ``related`` follows by default.
 DEFAULT_DEPTH = 3

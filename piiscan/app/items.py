@@ -1,7 +1,7 @@
 """Opening an item whose name holds someone's identifier, though the index knows it only masked.
 
 The index stores such an item under a masked label (``exports/j***@e******.c**.txt #1d70dfdd``: the mask,
-then the start of its keyed token, see :func:`scanner.sanitise.item_label`) and ``item_key``,
+then the start of its keyed token, see :func:`piiscan.index.sanitise.item_label`) and ``item_key``,
 a keyed token of its real id, never the real id itself.  Whoever erases (or exports) needs the real id,
 so it is found again at request time from the source: the source is enumerated -- under the label's
 unmasked leading folders when it is a tree of files, so only that folder is listed -- and the item whose
@@ -10,7 +10,8 @@ token is the one recorded is the one meant.  Nothing real is stored: an erasure 
 an apply has), and both only name the item to someone holding the key.
 
 Two items whose masks coincide (``john@…`` and ``jane@…`` both ``j***@e******.com.txt``) have labels
-that differ by token and are told apart by their full tokens; an item no longer there resolves to its label, so the eraser reports it gone.
+that differ by token and are told apart by their full tokens;
+an item no longer there resolves to its label, so the eraser reports it gone.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from connectors.base import ItemProblem, ItemRef, SourceError
-from connectors.erasers import Digest, Eraser
-from connectors.registry import COMMON_OPTIONS, open_source
-from scanner.keys import SubjectHasher
-from scanner.sanitise import one_line
+from piiscan.connectors.base import ItemProblem, ItemRef, SourceError
+from piiscan.connectors.erasers import Digest, Eraser
+from piiscan.connectors.registry import COMMON_OPTIONS, open_source
+from piiscan.index.keys import SubjectHasher
+from piiscan.index.sanitise import one_line
 
 log = logging.getLogger("piiscan.items")
 

@@ -16,14 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
-from scanner.config import LOG_FORMATS, ConfigError, ScanConfig, load_config
+from piiscan._version import __version__
+from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from piiscan.scanner.config import LOG_FORMATS, ConfigError, ScanConfig, load_config
 
 log = logging.getLogger("piiscan")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-#: Exit code of ``erase`` when an action was refused or failed, or verification found the data still there.
-EXIT_INCOMPLETE = 3
 
 
 class UsageError(Exception):
@@ -306,10 +304,10 @@ def _config(args: argparse.Namespace) -> ScanConfig:
 def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     import multiprocessing_logging
 
-    from reports.render import render_incremental_line, render_json, render_scan_summary
-    from scanner.keys import load_key
-    from scanner.runner import run_scan, summary_dict
-    from scanner.worker import WorkerSetupError
+    from piiscan.index.keys import load_key
+    from piiscan.reports.render import render_incremental_line, render_json, render_scan_summary
+    from piiscan.scanner.runner import run_scan, summary_dict
+    from piiscan.scanner.worker import WorkerSetupError
 
     try:
         sources = config.scan_targets(args.sources, args.source_names)
@@ -350,7 +348,7 @@ def _identifier_args(parser: argparse.ArgumentParser) -> None:
 
 def _depth(args: argparse.Namespace) -> int:
     """Foreign-key hops to follow: --depth, else the default; at least one."""
-    from reports.lookup import DEFAULT_DEPTH
+    from piiscan.index.lookup import DEFAULT_DEPTH
 
     depth = DEFAULT_DEPTH if args.depth is None else args.depth
     if depth < 1:
@@ -360,7 +358,7 @@ def _depth(args: argparse.Namespace) -> int:
 
 def _max_hops(args: argparse.Namespace) -> int:
     """Link hops to follow: 0 unless linked (lookup: --linked or --max-hops; dsar: unless --no-linked)."""
-    from reports.lookup import DEFAULT_MAX_HOPS
+    from piiscan.index.lookup import DEFAULT_MAX_HOPS
 
     hops = getattr(args, "max_hops", None)
     if hops is not None and hops < 0:
@@ -372,7 +370,7 @@ def _max_hops(args: argparse.Namespace) -> int:
 
 
 def _queries(args: argparse.Namespace, config: ScanConfig):
-    from scanner.api import queries_for
+    from piiscan.app.workspace import queries_for
 
     wanted = [("EMAIL_ADDRESS", v) for v in args.email] + [("PHONE_NUMBER", v) for v in args.phone]
     for spec in args.value:
@@ -389,9 +387,9 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
 
 
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.lookup import lookup
-    from reports.render import render_json, render_lookup_table
-    from scanner.keys import SubjectHasher, load_key
+    from piiscan.index.keys import SubjectHasher, load_key
+    from piiscan.index.lookup import lookup
+    from piiscan.reports.render import render_json, render_lookup_table
 
     queries = _queries(args, config)
     index = _open_index(config)
@@ -409,14 +407,14 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
 
 def _open_index(config: ScanConfig):
     """The configured index: a folder, or ``s3://bucket/prefix`` reached through ``endpoint_url``."""
-    from scanner.index import open_index
+    from piiscan.index.store import open_index
 
     return open_index(config.index, config.endpoint_url)
 
 
 def _workspace(config: ScanConfig):
-    from scanner.api import Workspace
-    from scanner.keys import load_key
+    from piiscan.app.workspace import Workspace
+    from piiscan.index.keys import load_key
 
     key = load_key(config.key_file, create=False, endpoint_url=config.endpoint_url)
     index = _open_index(config)
@@ -460,9 +458,9 @@ def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.erasure import render_erase_plan, render_erase_results
-    from reports.render import render_json
-    from scanner import erasure
+    from piiscan.app import erasure
+    from piiscan.reports.erasure import render_erase_plan, render_erase_results
+    from piiscan.reports.render import render_json
 
     workspace = _workspace(config)
     if args.plan is not None:
@@ -515,8 +513,8 @@ def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
-    from detectors.engine import DetectionEngine
-    from reports.render import render_table
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.reports.render import render_table
 
     docs = _read_detect_input(args)
     engine = DetectionEngine(config.detectors)
@@ -546,7 +544,7 @@ def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def cmd_compact(args: argparse.Namespace, config: ScanConfig) -> int:
-    from scanner.index import compact
+    from piiscan.index.store import compact
 
     stats = compact(_open_index(config))
     print(f"compacted {config.index}: kept {stats['kept']} occurrences, dropped {stats['dropped']} superseded")
@@ -558,9 +556,9 @@ EXIT_AUDIT_FAILED = 3
 
 
 def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.audit import build_audit, parse_fail_on
-    from reports.audit_render import render_audit_json, render_audit_text, write_audit
-    from scanner.retention import RetentionError, parse_as_of
+    from piiscan.index.retention import RetentionError, parse_as_of
+    from piiscan.reports.audit import build_audit, parse_fail_on
+    from piiscan.reports.audit_render import render_audit_json, render_audit_text, write_audit
 
     try:
         as_of = parse_as_of(args.as_of) if args.as_of else None
@@ -578,8 +576,8 @@ def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def cmd_scans(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.history import list_scans
-    from reports.render import render_json, render_scans_table
+    from piiscan.reports.history import list_scans
+    from piiscan.reports.render import render_json, render_scans_table
 
     scans = list_scans(_open_index(config))
     print(render_json(scans) if args.format == "json" else render_scans_table(scans))
@@ -591,8 +589,8 @@ EXIT_NEW_LOCATIONS = 3
 
 
 def cmd_diff(args: argparse.Namespace, config: ScanConfig) -> int:
-    from reports.history import HistoryError, diff_scans, has_new_locations
-    from reports.render import render_diff_markdown, render_diff_text, render_json
+    from piiscan.reports.history import HistoryError, diff_scans, has_new_locations
+    from piiscan.reports.render import render_diff_markdown, render_diff_text, render_json
 
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
@@ -610,7 +608,7 @@ def cmd_diff(args: argparse.Namespace, config: ScanConfig) -> int:
 
 
 def cmd_config(args: argparse.Namespace, config: ScanConfig) -> int:
-    from scanner.config import effective_config, render_config_json, render_config_toml
+    from piiscan.scanner.config import effective_config, render_config_json, render_config_toml
 
     data = effective_config(config)
     print(render_config_json(data) if args.format == "json" else render_config_toml(data), end="")
@@ -634,9 +632,9 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    from scanner.erasure import PlanError
-    from scanner.index import IndexLayoutError
-    from scanner.keys import HmacKeyError
+    from piiscan.app.erasure import PlanError
+    from piiscan.index.keys import HmacKeyError
+    from piiscan.index.store import IndexLayoutError
 
     parser = build_parser()
     args = parser.parse_args(argv)
