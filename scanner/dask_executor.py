@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from piiscan.connectors.base import Connector, WorkUnit
 from piiscan.connectors.registry import redact_spec
+from piiscan.detectors.settings import DetectorSettings
 from piiscan.index.sanitise import one_line
 from piiscan.scanner.plan import Plan, failed_result
 from piiscan.scanner.worker import UnitResult, UnitScanner, WorkerSetupError, die_with_parent
@@ -100,7 +101,6 @@ class ScannerPlugin:
 
     def setup(self, worker: Any = None) -> None:
         """Build the detectors; a failure is remembered (tasks report it) and raised (the driver sees it)."""
-        from piiscan.detectors.settings import DetectorSettings
 
         _log_to_stderr(self.log_level)
         if self.parent_pid is not None and os.getppid() == self.parent_pid:

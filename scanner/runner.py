@@ -28,7 +28,8 @@ from typing import Any
 from piiscan._version import __version__
 from piiscan.connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
 from piiscan.connectors.globs import selected
-from piiscan.connectors.registry import redact_spec
+from piiscan.connectors.registry import open_source, redact_spec
+from piiscan.detectors.engine import DetectionEngine
 from piiscan.index.keys import SubjectHasher
 from piiscan.index.sanitise import Sanitiser, item_label, one_line
 from piiscan.index.storage import Store
@@ -109,7 +110,6 @@ def build_plan(
     An item reached again (same ``Connector.item_identity``) through a later source or path is left to
     its first reach and listed in ``plan.reached_twice``, so every executor scans and records it once.
     """
-    from piiscan.connectors.registry import open_source
 
     plan = Plan()
     # (spec, parent source, item id): databases found inside a folder fail as items of that folder
@@ -517,7 +517,6 @@ def _scan(
     started = time.perf_counter()
     # Building the engine here is cheap (models load lazily in workers) and fails
     # fast, in one line, when e.g. the configured spaCy model is not installed.
-    from piiscan.detectors.engine import DetectionEngine
 
     engine = DetectionEngine(config.detectors)
     summary.detector_versions = engine.detector_versions()

@@ -43,6 +43,7 @@ from piiscan.index.sanitise import one_line
 from piiscan.index.storage import Store, is_remote, write_private
 from piiscan.index.store import Index, open_index
 from piiscan.scanner.config import ScanConfig
+from piiscan.scanner.runner import run_scan
 
 log = logging.getLogger("piiscan.erasure")
 
@@ -749,7 +750,6 @@ def touched_items(plan: dict[str, Any]) -> dict[str, set[str]]:
 
 def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: AuditLog | None = None) -> VerifyReport:
     """Rescan the plan's items and say, per action, whether the subject's data is gone from its target."""
-    from piiscan.scanner.runner import run_scan
 
     audit = audit or audit_log_for(config)
     items = real_items(plan["actions"], state_digest(key), plan.get("options") or {})

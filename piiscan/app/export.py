@@ -45,6 +45,9 @@ from typing import Any
 
 from piiscan.connectors.base import Connector, FetchedRecord, ItemProblem, ItemRef, SourceError, locator_json
 from piiscan.connectors.registry import open_source
+from piiscan.detectors.custom import linkable_custom_entities
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.identifiers import LINKABLE_ENTITIES
 from piiscan.index.attribution import attribute_from_index
 from piiscan.index.keys import SubjectHasher
 from piiscan.index.sanitise import Sanitiser, item_label, one_line
@@ -142,9 +145,6 @@ class Redactor:
     """Replaces other people's identifying findings in fetched records (one engine per export)."""
 
     def __init__(self, config: ScanConfig, hasher: SubjectHasher, own: set[str], engine: Any | None = None) -> None:
-        from piiscan.detectors.custom import linkable_custom_entities
-        from piiscan.detectors.engine import DetectionEngine
-        from piiscan.detectors.identifiers import LINKABLE_ENTITIES
 
         self.engine = engine or DetectionEngine(config.detectors)
         self.hasher = hasher

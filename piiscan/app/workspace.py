@@ -23,11 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 from piiscan.app import erasure
 from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noqa: F401 - re-exported for scripts
+from piiscan.app.export import write_export
+from piiscan.detectors.canonical import canonical_value
+from piiscan.detectors.identifiers import mask_value
 from piiscan.index.keys import SubjectHasher, load_key
-from piiscan.index.lookup import DEFAULT_DEPTH, Query
+from piiscan.index.lookup import DEFAULT_DEPTH, DEFAULT_MAX_HOPS, Query, lookup
 from piiscan.index.storage import private_dir, write_private
 from piiscan.index.store import Index, open_index
+from piiscan.reports.dsar import build_report
+from piiscan.reports.render import render_dsar_html, render_dsar_json
 from piiscan.scanner.config import ScanConfig, load_config
+from piiscan.scanner.runner import run_scan
 
 if TYPE_CHECKING:
     from piiscan.app.export import ExportResult
@@ -36,8 +42,6 @@ if TYPE_CHECKING:
 def queries_for(identifiers: Iterable[tuple[str, str]], config: ScanConfig) -> list[Query]:
     """Normalise (entity type, raw value) pairs exactly as detection does (detectors.canonical); ValueError names
     the bad type."""
-    from piiscan.detectors.canonical import canonical_value
-    from piiscan.detectors.identifiers import mask_value
 
     queries = []
     for entity, value in identifiers:
@@ -90,7 +94,6 @@ class Workspace:
     def lookup(
         self, subject: list[Query], linked: bool = False, related: bool = False, depth: int = DEFAULT_DEPTH
     ) -> dict[str, Any]:
-        from piiscan.index.lookup import lookup
 
         hasher = SubjectHasher(self.key)
         return lookup(self.index, hasher, subject, linked=linked, related=related, depth=depth).to_dict()
@@ -106,9 +109,6 @@ class Workspace:
     ) -> AccessReport:
         """Write the Art. 15 answer into ``out``: report.json and report.html, and with ``export`` the Art. 20
         bundle export.zip of the subject's records fetched live from the sources (personal data, mode 0600)."""
-        from piiscan.index.lookup import DEFAULT_MAX_HOPS
-        from piiscan.reports.dsar import build_report
-        from piiscan.reports.render import render_dsar_html, render_dsar_json
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         hasher = SubjectHasher(self.key)
@@ -116,7 +116,6 @@ class Workspace:
         folder = private_dir(out)
         bundle = None
         if export:  # adds report["export"], so before the report is written
-            from piiscan.app.export import write_export
 
             bundle = write_export(report, self.index, self.config, hasher, folder)
         paths = {"json": folder / "report.json", "html": folder / "report.html"}
@@ -136,14 +135,12 @@ class Workspace:
     ) -> dict[str, Any]:
         """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
         first with ``rescan_changed``, else their actions are marked stale."""
-        from piiscan.index.lookup import DEFAULT_MAX_HOPS
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         options = {"linked": hops > 0, "depth": depth, "max_hops": hops}
         plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
         stale = erasure.stale_items(plan)
         if stale and rescan_changed:
-            from piiscan.scanner.runner import run_scan
 
             run_scan(self.config, self.key, sorted(stale), only_items=stale)
             self.index = open_index(self.config.index, self.config.endpoint_url)

@@ -15,7 +15,7 @@ import os
 import secrets
 from pathlib import Path
 
-from piiscan.index.storage import is_remote
+from piiscan.index.storage import Store, StoreError, is_remote
 
 KEY_ENV = "PIISCAN_HMAC_KEY"
 KEY_FILE_ENV = "PIISCAN_KEY_FILE"
@@ -121,7 +121,6 @@ def _parse_key(text: str, where: str) -> bytes:
 def _remote_key(location: str, create: bool, endpoint_url: str | None) -> bytes:
     """A key file on object storage: read it, or create it once (a conditional PUT, so two first runs
     cannot create two different keys)."""
-    from piiscan.index.storage import Store, StoreError
 
     folder, _, name = location.rstrip("/").rpartition("/")
     if not name or folder.endswith(":/"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from piiscan.detectors.base import Detector
+from piiscan.detectors.identifiers import build_identifier_detectors
 from piiscan.detectors.settings import DetectorSettings
 
 _CACHE_LIMIT = 100_000
@@ -20,7 +21,6 @@ class Sanitiser:
     def __init__(self, settings: DetectorSettings, detectors: Sequence[Detector] | None = None) -> None:
         """``detectors``: reuse an engine's identifier detectors instead of building a second set."""
         if detectors is None:
-            from piiscan.detectors.identifiers import build_identifier_detectors
 
             detectors = build_identifier_detectors(settings)
         self._detectors = list(detectors)
