@@ -23,9 +23,9 @@ import logging
 import os
 import resource
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from piiscan.connectors.base import Connector, WorkUnit
 from piiscan.connectors.registry import redact_spec
@@ -35,7 +35,7 @@ from piiscan.scanner.plan import Plan, failed_result
 from piiscan.scanner.worker import UnitResult, UnitScanner, WorkerSetupError, die_with_parent
 
 if TYPE_CHECKING:
-    from distributed import Client, Future
+    from distributed import Client, Future, WorkerPlugin
 
     from piiscan.scanner.config import ScanConfig
 
@@ -101,7 +101,6 @@ class ScannerPlugin:
 
     def setup(self, worker: Any = None) -> None:
         """Build the detectors; a failure is remembered (tasks report it) and raised (the driver sees it)."""
-
         _log_to_stderr(self.log_level)
         if self.parent_pid is not None and os.getppid() == self.parent_pid:
             die_with_parent(self.parent_pid)  # a scan killed outright leaves no worker of its local cluster
@@ -206,7 +205,7 @@ def refuse_url_passwords(connectors: dict[str, Connector]) -> None:
             )
 
 
-def dask_results(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> Iterator[UnitResult]:
+def dask_results(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> Generator[UnitResult, None, None]:
     """Yield UnitResults as Dask workers finish the plan's units, never more than a bounded number in flight.
 
     Connects to ``config.scheduler``, or starts a ``LocalCluster`` of ``config.workers`` processes with one
@@ -235,7 +234,7 @@ def dask_results(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> It
             None if config.scheduler else os.getpid(),  # a LocalCluster's workers are this process's children
         )
         try:
-            client.register_plugin(plugin, name=plugin_name)
+            client.register_plugin(cast("WorkerPlugin", plugin), name=plugin_name)  # a WorkerPlugin subclass
         except WorkerSetupError as exc:
             raise ClusterError(f"a Dask worker cannot set up piiscan: {exc}") from None
         except Exception as exc:  # e.g. piiscan not installed on a worker: the plugin cannot be unpickled

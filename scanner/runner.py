@@ -18,7 +18,7 @@ import shutil
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -28,6 +28,7 @@ from typing import Any
 from piiscan._version import __version__
 from piiscan.connectors.base import Connector, ForeignKey, ItemProblem, ItemRef, SourceError, WorkUnit
 from piiscan.connectors.globs import selected
+from piiscan.connectors.local import LocalConnector
 from piiscan.connectors.registry import open_source, redact_spec
 from piiscan.detectors.engine import DetectionEngine
 from piiscan.index.keys import SubjectHasher
@@ -124,7 +125,9 @@ def build_plan(
                     if _first_reach(plan, connector, entry.source, entry.item_id, problem=True):
                         plan.problems.append(entry)
                     continue
-                if entry.fmt == "sqlite":  # a database file inside a folder: scan it as its own source
+                # a database file inside a local folder: scan it as its own source (in a bucket or share it is
+                # listed, then skipped with a note, as it cannot be opened in place)
+                if entry.fmt == "sqlite" and isinstance(connector, LocalConnector):
                     path = os.path.join(connector.root_path, entry.item_id)
                     plan.folder_databases.setdefault(connector.source, (connector.root_path, set()))[1].add(
                         entry.item_id
@@ -604,7 +607,7 @@ def _scan(
     return summary
 
 
-def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str):
+def _execute(plan: Plan, config: ScanConfig, key: bytes, scan_id: str) -> Generator[UnitResult, None, None]:
     """Yield UnitResults as workers finish them, keeping a bounded window in flight.
 
     A worker process that dies (killed, out of memory) breaks the pool, and

@@ -57,7 +57,7 @@ def settings(config: str | Path | None = None, index: str | Path | None = None, 
     """The effective configuration: defaults < ``config`` file < ``index`` and dotted-key ``overrides``."""
     if index is not None:
         overrides["index"] = str(index)
-    return load_config(config, overrides)
+    return load_config(None if config is None else Path(config), overrides)
 
 
 def detect(text: str | Sequence[str], config: str | Path | None = None, **overrides: Any) -> list[Finding]:

@@ -788,9 +788,9 @@ def verify_plan(plan: dict[str, Any], key: bytes, config: ScanConfig, audit: Aud
                 status, detail = "failed", "cannot check whether the row still exists"
         elif state.get("status") != "gone":
             planned = {locator_json(span["locator"]) for span in entry["spans"]}
-            still = anywhere[(entry["source"], entry["item"])] | (found[(entry["source"], entry["item"])] & planned)
-            if still:
-                status, detail = "still_present", f"the subject is found at {len(still)} record(s) of the item"
+            remaining = anywhere[(entry["source"], entry["item"])] | (found[(entry["source"], entry["item"])] & planned)
+            if remaining:
+                status, detail = "still_present", f"the subject is found at {len(remaining)} record(s) of the item"
         if entry["action"] == "manual" and status == "still_present":
             detail = f"{detail} (manual action pending)"
         report.results.append(

@@ -80,7 +80,11 @@ def real_items(actions: Iterable[dict[str, Any]], digest: Digest, options: dict[
         ref = _first(entries, ITEM_REF)
         real = label
         if ref is not None and item_ref(digest, label) != ref:
-            real = find_item(source, label, lambda i, ref=ref: item_ref(digest, i) == ref, options) or label
+
+            def is_the_item(item_id: str, ref: str = ref) -> bool:
+                return item_ref(digest, item_id) == ref
+
+            real = find_item(source, label, is_the_item, options) or label
         out.setdefault(source, set()).add(real)
     return out
 

@@ -137,11 +137,10 @@ class Workspace:
         first with ``rescan_changed``, else their actions are marked stale."""
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
-        options = {"linked": hops > 0, "depth": depth, "max_hops": hops}
+        options: dict[str, Any] = {"linked": hops > 0, "depth": depth, "max_hops": hops}
         plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
         stale = erasure.stale_items(plan)
         if stale and rescan_changed:
-
             run_scan(self.config, self.key, sorted(stale), only_items=stale)
             self.index = open_index(self.config.index, self.config.endpoint_url)
             plan = erasure.plan_erasure(

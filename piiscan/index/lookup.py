@@ -76,7 +76,7 @@ class LookupResult:
     attribution: Attribution | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "query": {
                 "identifiers": [
                     {"entity_type": q.entity_type, "preview": q.preview, "subject_key": k}

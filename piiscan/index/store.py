@@ -553,7 +553,7 @@ def acquire_lock(where: Store | str | Path, scan_id: str | None = None, purpose:
         return IndexLock(store, info)
     with _takeover_guard(store) if not store.remote else contextlib.nullcontext():
         holder = _read_lock(store)
-        if holder is not None and not _is_stale(holder, info["host"]):
+        if holder is not None and not _is_stale(holder, str(info["host"])):
             raise IndexLockedError(f"{store}: index is locked by {_describe(holder)}; try again when it ends")
         if holder is not None:
             logging.getLogger("piiscan.index").warning(
