@@ -323,7 +323,7 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_code_1(tmp_path):
         [
             sys.executable,
             "-m",
-            "scanner",
+            "piiscan",
             "scan",
             str(root),
             "--index",
