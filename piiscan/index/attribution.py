@@ -137,6 +137,21 @@ def _spot_order(spot: Spot) -> tuple[str, int, int]:
     return (spot[0] or "", spot[1], spot[2])
 
 
+def _finding(row: dict[str, Any], key: str, prefix: str, linkable: bool) -> Finding:
+    """A finding from an occurrence row (``prefix`` "") or from the linked side of a link row ("linked_")."""
+    return Finding(
+        key,
+        row[prefix + "entity_type"],
+        row[prefix + "field"],
+        int(row[prefix + "span_start"]),
+        int(row[prefix + "span_end"]),
+        linkable,
+        row.get(prefix + "preview") or "",
+        row.get(prefix + "detector"),
+        float(row.get(prefix + "score") or 0.0),
+    )
+
+
 def attribute(
     occurrences: Iterable[dict[str, Any]],
     links: Iterable[dict[str, Any]],
@@ -154,34 +169,15 @@ def attribute(
             continue
         row = (occ["source"], occ["item"], occ["locator"])
         record = result.records.setdefault(row, RecordAttribution(row))
-        finding = Finding(
-            occ["subject_key"],
-            occ["entity_type"],
-            occ["field"],
-            int(occ["span_start"]),
-            int(occ["span_end"]),
-            True,
-            occ.get("preview") or "",
-            occ.get("detector"),
-            float(occ.get("score") or 0.0),
-        )
+        finding = _finding(occ, occ["subject_key"], "", linkable=True)
         record.findings[finding.spot] = finding
     for link in links:
         if link["subject_key"] not in resolved:
             continue
         row = (link["source"], link["item"], link["locator"])
         record = result.records.setdefault(row, RecordAttribution(row))
-        finding = Finding(
-            link["linked_key"],
-            link["linked_entity_type"],
-            link["linked_field"],
-            int(link["linked_span_start"]),
-            int(link["linked_span_end"]),
-            bool(link["linkable"]) or link["linked_key"] in resolved,
-            link.get("linked_preview") or "",
-            link.get("linked_detector"),
-            float(link.get("linked_score") or 0.0),
-        )
+        linkable = bool(link["linkable"]) or link["linked_key"] in resolved
+        finding = _finding(link, link["linked_key"], "linked_", linkable)
         record.findings.setdefault(finding.spot, finding)
 
     anchors: dict[str, set[str]] = {}  # kind group -> anchored keys
