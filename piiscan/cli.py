@@ -483,7 +483,7 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
     else:
         outputs = workspace.verify_erasure(args.verify, audit_log=audit_log)
     ok = outputs.pop("ok")
-    print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log))
+    print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log.location))
     return EXIT_OK if ok else EXIT_INCOMPLETE
 
 

@@ -302,7 +302,7 @@ def _retention(
         else:
             mtime = state.get("mtime")
             item_dates[g] = mtime.astimezone(dt.UTC).date() if mtime is not None else None
-    cutoffs = [rules[r].max_age.cutoff(as_of) if r >= 0 else None for r in rule_of]
+    cutoffs = [rules[r].max_age.cutoff(as_of) if r >= 0 else None for r in rule_of.tolist()]
     ids = groups.ids
     covered = pc.take(pa.array(rule_of >= 0), ids)
     table = occ.append_column("rule", pc.take(pa.array(rule_of), ids)).filter(covered)
@@ -486,7 +486,7 @@ def near_copies(occ: pa.Table, threshold: float, min_subjects: int) -> list[dict
     sets = {
         int(owners[j]): set(values[starts[j] : ends[j]].tolist()) for j in range(len(owners)) if owners[j] in involved
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for a, b in sorted(candidates):
         sa, sb = sets[a], sets[b]
         if min(len(sa), len(sb)) < threshold * max(len(sa), len(sb)):
@@ -525,7 +525,7 @@ def _special_categories(groups: _Groups, settings: AuditSettings) -> list[dict[s
             by_field[fld] = settings.special_hints(fld)
         if item not in by_item:
             by_item[item] = settings.special_hints(item, path=True)
-        found = [("field", fld, c, w) for c, w in by_field[fld]] if fld else []
+        found: list[tuple[str, str | None, str, str]] = [("field", fld, c, w) for c, w in by_field[fld]] if fld else []
         found += [("item path", None, c, w) for c, w in by_item[item]]
         for where, hint_field, category, word in found:
             hints.setdefault((source, item, hint_field, category, word, where), Counter()).update(counts)
