@@ -170,6 +170,24 @@ def render_dsar_html(report: dict[str, Any]) -> str:
     ) + "\n"
 
 
+def render_dsar_summary(summary: dict[str, Any]) -> str:
+    """``piiscan dsar``: what the report found, in one line."""
+    return (
+        f"{summary['locations']} location(s) and {summary['related_rows']} related row(s) in {summary['items']}"
+        f" item(s) across {summary['systems']} system(s); {summary['incomplete']} item(s) could not be scanned"
+    )
+
+
+def render_export_summary(summary: dict[str, Any]) -> str:
+    """``piiscan dsar --export``: what the bundle holds, and that it holds personal data."""
+    redacted = sum(summary["redacted_third_party"].values())
+    return (
+        f"export: {summary['records']} record(s) in {summary['files']} file(s); {summary['missing']} no longer found;"
+        f" {len(summary['changed_items'])} item(s) changed since the scan; {redacted} third-party value(s) redacted."
+        " The bundle holds the subject's personal data (mode 0600): hand it over securely."
+    )
+
+
 # -- scan history and diff (reports/history.py) ----------------------------------------------------------------
 def render_incremental_line(summary: dict[str, Any]) -> str:
     """One summary line saying what an incremental scan did with each item it listed."""
