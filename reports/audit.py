@@ -108,18 +108,7 @@ def build_audit(
     duplication = _duplication(occ, settings)
     special = _special_categories(groups, settings)
     stale = _stale(latest, as_of, settings.stale_days)
-    problems = [
-        {
-            "source": source,
-            "item": item,
-            "status": row["status"],
-            "reason": row["reason"],
-            "scanned_at": _date(row["scanned_at"]),
-            "scan_id": row["scan_id"],
-        }
-        for (source, item), row in sorted(latest.items())
-        if row["status"] in PROBLEM_STATUSES
-    ]
+    problems = _problems(latest)
     metrics = {
         "retention-violations": sum(v["records"] for v in retention["violations"]),
         "retention-items": len({(v["source"], v["item"]) for v in retention["violations"]}),
@@ -145,16 +134,7 @@ def build_audit(
             "latest_scan": scans[-1]["scan_id"] if scans else None,
             "items": len(latest),
         },
-        "settings": {
-            "min_sources": settings.min_sources,
-            "near_copy_jaccard": settings.near_copy_jaccard,
-            "near_copy_min_subjects": settings.near_copy_min_subjects,
-            "stale_days": settings.stale_days,
-            "unexpected": list(settings.unexpected),
-            "expected": list(settings.expected),
-            "free_text_fields": list(settings.free_text_fields),
-            "special_categories": {c: list(w) for c, w in settings.special_categories},
-        },
+        "settings": _settings_data(settings),
         "summary": {
             "sources": len({s for s, _ in latest}),
             "items": len(latest),
@@ -174,6 +154,36 @@ def build_audit(
         "problems": problems,
         "fail_on": checks,
         "failed": any(c["triggered"] for c in checks),
+    }
+
+
+def _problems(latest: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items whose latest scan failed, was partial or skipped them: the audit may miss what they hold."""
+    return [
+        {
+            "source": source,
+            "item": item,
+            "status": row["status"],
+            "reason": row["reason"],
+            "scanned_at": _date(row["scanned_at"]),
+            "scan_id": row["scan_id"],
+        }
+        for (source, item), row in sorted(latest.items())
+        if row["status"] in PROBLEM_STATUSES
+    ]
+
+
+def _settings_data(settings: AuditSettings) -> dict[str, Any]:
+    """The audit settings in effect, recorded in the audit so that a result can be explained later."""
+    return {
+        "min_sources": settings.min_sources,
+        "near_copy_jaccard": settings.near_copy_jaccard,
+        "near_copy_min_subjects": settings.near_copy_min_subjects,
+        "stale_days": settings.stale_days,
+        "unexpected": list(settings.unexpected),
+        "expected": list(settings.expected),
+        "free_text_fields": list(settings.free_text_fields),
+        "special_categories": {c: list(w) for c, w in settings.special_categories},
     }
 
 
@@ -285,6 +295,23 @@ def _retention(
     result: dict[str, Any] = {"rules": summaries, "violations": []}
     if not rules or not occ.num_rows:
         return result
+    table = _dated_occurrences(occ, groups, rules, current, as_of)
+    _count_records(table, summaries)
+    result["violations"] = _violations(table, rules, as_of)
+    return result
+
+
+def _dated_occurrences(
+    occ: pa.Table,
+    groups: _Groups,
+    rules: Sequence[RetentionRule],
+    current: dict[tuple[str, str], dict[str, Any]],
+    as_of: dt.date,
+) -> pa.Table:
+    """The occurrences some rule covers, with the rule's number, the record's date and the rule's cutoff.
+
+    The rule is chosen per group (source, item, field, entity type); the date is the record's own
+    (a date column) or the item's (a date in its path, or its modification time)."""
     n = len(groups.keys)
     rule_of = np.full(n, -1, dtype=np.int64)
     item_dates: list[dt.date | None] = [None] * n
@@ -311,7 +338,11 @@ def _retention(
     by_column = pc.take(pa.array(uses_column), ids)
     dates = pc.if_else(by_column, table.column("record_date"), group_date)
     cutoff = pc.take(pa.array(cutoffs, pa.date32()), ids)
-    table = table.append_column("date", dates).append_column("cutoff", cutoff)
+    return table.append_column("date", dates).append_column("cutoff", cutoff)
+
+
+def _count_records(table: pa.Table, summaries: list[dict[str, Any]]) -> None:
+    """Per rule (``summaries`` in rule order): records matched, records without a date, records kept too long."""
     records = table.group_by(["rule", "source", "item", "locator"]).aggregate(
         [("date", "min"), ("cutoff", "min"), ("date", "count", pc.CountOptions(mode="only_null"))]
     )
@@ -323,9 +354,13 @@ def _retention(
         summary["matched_records"] = int(mine.sum())
         summary["undated_records"] = int((mine & undated & ~late_np).sum())
         summary["violating_records"] = int((mine & late_np).sum())
+
+
+def _violations(table: pa.Table, rules: Sequence[RetentionRule], as_of: dt.date) -> list[dict[str, Any]]:
+    """One entry per rule and item holding records older than the rule's cutoff."""
     violating = table.filter(pc.fill_null(pc.less(table.column("date"), table.column("cutoff")), False))
     if not violating.num_rows:
-        return result
+        return []
     per_item = violating.group_by(["rule", "source", "item"]).aggregate(
         [
             ("locator", "count_distinct"),
@@ -337,9 +372,10 @@ def _retention(
             ("entity_type", "distinct"),
         ]
     )
+    out = []
     for row in sorted(per_item.to_pylist(), key=lambda r: (r["rule"], r["source"], r["item"])):
         rule = rules[row["rule"]]
-        result["violations"].append(
+        out.append(
             {
                 "rule": rule.name,
                 "source": row["source"],
@@ -356,7 +392,7 @@ def _retention(
                 "entity_types": sorted(row["entity_type_distinct"]),
             }
         )
-    return result
+    return out
 
 
 def _unexpected(groups: _Groups, settings: AuditSettings) -> tuple[list[dict[str, Any]], int]:
