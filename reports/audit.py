@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -295,23 +295,25 @@ def _retention(
     result: dict[str, Any] = {"rules": summaries, "violations": []}
     if not rules or not occ.num_rows:
         return result
-    table = _dated_occurrences(occ, groups, rules, current, as_of)
+    table = _dated_occurrences(occ, groups.ids, rules, _rule_per_group(groups, rules, current), as_of)
     _count_records(table, summaries)
     result["violations"] = _violations(table, rules, as_of)
     return result
 
 
-def _dated_occurrences(
-    occ: pa.Table,
-    groups: _Groups,
-    rules: Sequence[RetentionRule],
-    current: dict[tuple[str, str], dict[str, Any]],
-    as_of: dt.date,
-) -> pa.Table:
-    """The occurrences some rule covers, with the rule's number, the record's date and the rule's cutoff.
+class _RuleChoice(NamedTuple):
+    """Per group (source, item, field, entity type): the number of the first rule covering it (-1: none), the
+    item's date (from its path or modification time) and whether the record's own date column counts instead."""
 
-    The rule is chosen per group (source, item, field, entity type); the date is the record's own
-    (a date column) or the item's (a date in its path, or its modification time)."""
+    rule_of: np.ndarray
+    item_dates: list[dt.date | None]
+    uses_column: np.ndarray
+
+
+def _rule_per_group(
+    groups: _Groups, rules: Sequence[RetentionRule], current: dict[tuple[str, str], dict[str, Any]]
+) -> _RuleChoice:
+    """Which rule judges each group, and by which date."""
     n = len(groups.keys)
     rule_of = np.full(n, -1, dtype=np.int64)
     item_dates: list[dt.date | None] = [None] * n
@@ -329,8 +331,16 @@ def _dated_occurrences(
         else:
             mtime = state.get("mtime")
             item_dates[g] = mtime.astimezone(dt.UTC).date() if mtime is not None else None
+    return _RuleChoice(rule_of, item_dates, uses_column)
+
+
+def _dated_occurrences(
+    occ: pa.Table, ids: pa.Array, rules: Sequence[RetentionRule], choice: _RuleChoice, as_of: dt.date
+) -> pa.Table:
+    """The occurrences some rule covers, with the rule's number, the record's date and the rule's cutoff
+    (``ids``: each occurrence's group)."""
+    rule_of, item_dates, uses_column = choice
     cutoffs = [rules[r].max_age.cutoff(as_of) if r >= 0 else None for r in rule_of.tolist()]
-    ids = groups.ids
     covered = pc.take(pa.array(rule_of >= 0), ids)
     table = occ.append_column("rule", pc.take(pa.array(rule_of), ids)).filter(covered)
     ids = pc.filter(ids, covered)

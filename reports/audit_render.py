@@ -241,18 +241,13 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{share:.1%}"
 
 
+#: The formatting functions templates/audit.html.j2 calls.
+_PAGE_HELPERS = {"listed": _listed, "where": _where, "rule_scope": _rule_scope, "percent": _percent}
+
+
 def render_audit_html(audit: dict[str, Any]) -> str:
     """One self-contained page (inline CSS, inline SVG charts, no script or external asset)."""
-    return render_page(
-        "audit.html.j2",
-        audit=audit,
-        charts=_charts(audit),
-        metrics=METRICS,
-        listed=_listed,
-        where=_where,
-        rule_scope=_rule_scope,
-        percent=_percent,
-    )
+    return render_page("audit.html.j2", audit=audit, charts=_charts(audit), metrics=METRICS, **_PAGE_HELPERS)
 
 
 def write_audit(audit: dict[str, Any], out_dir: Path) -> dict[str, Path]:

@@ -157,17 +157,14 @@ def _record_text(where: dict[str, Any]) -> str:
     return f"{where['source']}: {where['item']}, {_locator_text(where['locator'])}"
 
 
+#: The formatting functions templates/dsar.html.j2 calls.
+_DSAR_PAGE_HELPERS = {"locator_text": _locator_text, "reached_text": _reached_text, "record_text": _record_text}
+
+
 def render_dsar_html(report: dict[str, Any]) -> str:
     """One self-contained page (inline CSS, no scripts or external assets) for a DPO to read."""
     scanned_at = {(i["source"], i["item"]): i.get("scanned_at") for i in report["items"]}
-    return render_page(
-        "dsar.html.j2",
-        report=report,
-        scanned_at=scanned_at,
-        locator_text=_locator_text,
-        reached_text=_reached_text,
-        record_text=_record_text,
-    ) + "\n"
+    return render_page("dsar.html.j2", report=report, scanned_at=scanned_at, **_DSAR_PAGE_HELPERS) + "\n"
 
 
 def render_dsar_summary(summary: dict[str, Any]) -> str:
