@@ -13,12 +13,16 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from piiscan._version import __version__
 from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from piiscan.scanner.config import LOG_FORMATS, ConfigError, ScanConfig, load_config
+
+if TYPE_CHECKING:  # loaded by cmd_detect only: it pulls in the detectors' libraries
+    from piiscan.detectors.engine import DetectionEngine
 
 log = logging.getLogger("piiscan")
 
@@ -50,13 +54,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="piiscan", description="Find personal data across files and databases and index it per data subject."
-    )
-    parser.add_argument("--version", action="version", version=f"piiscan {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+#: What ``add_subparsers`` returns: each ``_add_*`` below adds one subcommand to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+
+def _add_scan(sub: Subcommands) -> None:
     scan = sub.add_parser("scan", help="scan sources into the index")
     scan.add_argument(
         "sources",
@@ -101,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
     _common(scan)
 
+
+def _add_lookup(sub: Subcommands) -> None:
     lookup = sub.add_parser("lookup", help="every location holding one data subject's data")
     _identifier_args(lookup)
     lookup.add_argument("--linked", action="store_true", help="also follow identifiers seen in the same records")
@@ -118,14 +122,28 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--format", choices=["table", "json"], default="table")
     _common(lookup)
 
+
+def _identifier_args(parser: argparse.ArgumentParser) -> None:
+    """The identifiers a subject is named by (lookup, dsar, erase)."""
+    parser.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
+    parser.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
+    parser.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
+
+
+def _reach_args(parser: argparse.ArgumentParser) -> None:
+    """How far dsar and erase follow the subject: linked identifiers (on by default) and foreign keys."""
+    parser.add_argument(
+        "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
+    )
+    parser.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
+    parser.add_argument("--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1)")
+
+
+def _add_dsar(sub: Subcommands) -> None:
     dsar = sub.add_parser("dsar", help="write a subject access (Art. 15) report from the index")
     _identifier_args(dsar)
     dsar.add_argument("--out", type=Path, required=True, help="folder for report.json and report.html")
-    dsar.add_argument(
-        "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
-    )
-    dsar.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
-    dsar.add_argument("--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1)")
+    _reach_args(dsar)
     dsar.add_argument(
         "--export",
         action="store_true",
@@ -136,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(dsar)
 
+
+def _add_erase(sub: Subcommands) -> None:
     erase = sub.add_parser(
         "erase",
         help="erasure (Art. 17): write a plan, apply it (dry run unless --yes), verify by rescanning",
@@ -152,11 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--yes", action="store_true", help="with --apply: really change the sources")
     erase.add_argument("--no-verify", dest="verify_after", action="store_false", help="with --apply --yes: skip it")
     erase.add_argument("--request-id", help="your ticket/request id, recorded in the plan and the audit log")
-    erase.add_argument(
-        "--no-linked", dest="linked", action="store_false", help="do not follow identifiers seen in the same records"
-    )
-    erase.add_argument("--depth", type=int, default=None, metavar="N", help="foreign-key hops followed (default 3)")
-    erase.add_argument("--max-hops", type=int, default=None, metavar="N", help="link hops followed (default 1)")
+    _reach_args(erase)
     erase.add_argument(
         "--rescan-changed", action="store_true", help="rescan items changed since the scan, then plan (else: stale)"
     )
@@ -164,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     _common(erase)
 
+
+def _add_detect(sub: Subcommands) -> None:
     detect = sub.add_parser("detect", help="run the detectors on text without indexing it")
     detect.add_argument("input", nargs="?", default="-", help="text file, or - for stdin")
     detect.add_argument("--jsonl", action="store_true", help="input is JSON lines with 'id' and 'text'")
@@ -171,10 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--no-ner", dest="ner", action="store_false", default=None, help="identifiers only")
     _common(detect)
 
+
+def _add_scans(sub: Subcommands) -> None:
     scans = sub.add_parser("scans", help="list the scans recorded in the index, oldest first")
     scans.add_argument("--format", choices=["table", "json"], default="table")
     _common(scans)
 
+
+def _add_diff(sub: Subcommands) -> None:
     diff = sub.add_parser(
         "diff",
         help="personal-data locations new and removed between two scans (default: the last two completed)",
@@ -193,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--fail-on-new", action="store_true", help="exit 3 when there are new locations (for cron)")
     _common(diff)
 
+
+def _add_config(sub: Subcommands) -> None:
     config_cmd = sub.add_parser("config", help="the configuration in effect (defaults < piiscan.toml < options)")
     config_actions = config_cmd.add_subparsers(dest="config_action", required=True)
     show = config_actions.add_parser(
@@ -203,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=["toml", "json"], default="toml")
     _common(show)
 
+
+def _add_audit(sub: Subcommands) -> None:
     audit = sub.add_parser(
         "audit",
         help="data-minimisation audit: inventory, retention, unexpected places, duplication, special categories",
@@ -225,8 +251,27 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=["text", "json"], default="text", help="terminal summary format")
     _common(audit)
 
+
+def _add_compact(sub: Subcommands) -> None:
     compact = sub.add_parser("compact", help="merge index segments and drop superseded entries")
     _common(compact)
+
+
+#: The subcommands in the order ``piiscan --help`` lists them.
+SUBCOMMANDS = (
+    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_detect, _add_scans, _add_diff, _add_config, _add_audit,
+    _add_compact,
+)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="piiscan", description="Find personal data across files and databases and index it per data subject."
+    )
+    parser.add_argument("--version", action="version", version=f"piiscan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add_subcommand in SUBCOMMANDS:
+        add_subcommand(sub)
     return parser
 
 
@@ -339,13 +384,6 @@ def cmd_scan(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
-def _identifier_args(parser: argparse.ArgumentParser) -> None:
-    """The identifiers a subject is named by (lookup, dsar)."""
-    parser.add_argument("--email", action="append", default=[], help="e-mail address (repeatable)")
-    parser.add_argument("--phone", action="append", default=[], help="phone number, any format (repeatable)")
-    parser.add_argument("--value", action="append", default=[], metavar="TYPE=VALUE", help="e.g. UK_NINO=AB123456C")
-
-
 def _depth(args: argparse.Namespace) -> int:
     """Foreign-key hops to follow: --depth, else the default; at least one."""
     from piiscan.index.lookup import DEFAULT_DEPTH
@@ -425,6 +463,8 @@ def _workspace(config: ScanConfig):
 def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
     from dataclasses import replace
 
+    from piiscan.reports.render import render_dsar_summary, render_export_summary
+
     queries = _queries(args, config)
     depth, hops = _depth(args), _max_hops(args)
     if args.ner is not None:  # --export's redaction
@@ -434,21 +474,11 @@ def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
     )
     print(answer.paths["json"])
     print(answer.paths["html"])
-    s = answer.report["summary"]
-    print(
-        f"{s['locations']} location(s) and {s['related_rows']} related row(s) in {s['items']} item(s)"
-        f" across {s['systems']} system(s); {s['incomplete']} item(s) could not be scanned"
-    )
+    print(render_dsar_summary(answer.report["summary"]))
     export = answer.export
     if export is not None:
-        e = export.summary
-        redacted = sum(e["redacted_third_party"].values())
         print(export.path)
-        print(
-            f"export: {e['records']} record(s) in {e['files']} file(s); {e['missing']} no longer found;"
-            f" {len(e['changed_items'])} item(s) changed since the scan; {redacted} third-party value(s) redacted."
-            " The bundle holds the subject's personal data (mode 0600): hand it over securely."
-        )
+        print(render_export_summary(export.summary))
         for warning in export.warnings:
             print(f"piiscan: warning: {warning}", file=sys.stderr)
         if export.fetched_nothing:
@@ -483,7 +513,7 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
     else:
         outputs = workspace.verify_erasure(args.verify, audit_log=audit_log)
     ok = outputs.pop("ok")
-    print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log))
+    print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log.location))
     return EXIT_OK if ok else EXIT_INCOMPLETE
 
 
@@ -512,19 +542,13 @@ def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
     return docs
 
 
-def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
-    from piiscan.detectors.engine import DetectionEngine
-    from piiscan.reports.render import render_table
-
-    docs = _read_detect_input(args)
-    engine = DetectionEngine(config.detectors)
-    out_rows = []
-    batch = 256
+def _detections(engine: DetectionEngine, docs: list[tuple[str, str]], batch: int = 256) -> Iterator[dict[str, Any]]:
+    """The matches in ``docs`` (id, text), ``batch`` texts per engine call, in document and span order."""
     for offset in range(0, len(docs), batch):
         chunk = docs[offset : offset + batch]
         matches = engine.detect_texts([text for _, text in chunk]).to_pylist()
         for match in sorted(matches, key=lambda m: (m["row"], m["start"], m["end"])):
-            row = {
+            yield {
                 "id": chunk[match["row"]][0],
                 "entity_type": match["entity_type"],
                 "start": match["start"],
@@ -532,14 +556,20 @@ def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
                 "score": round(float(match["score"]), 3),
                 "detector": match["detector"],
             }
-            if args.format == "json":
-                sys.stdout.write(json.dumps(row) + "\n")
-            else:
-                out_rows.append(row)
-    if args.format == "table":
-        print(
-            render_table(out_rows, [(k, k.upper()) for k in ("id", "entity_type", "start", "end", "score", "detector")])
-        )
+
+
+def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.reports.render import render_table
+
+    docs = _read_detect_input(args)
+    rows = _detections(DetectionEngine(config.detectors), docs)
+    if args.format == "json":
+        for row in rows:  # streamed: one line per match as soon as its batch is done
+            sys.stdout.write(json.dumps(row) + "\n")
+    else:
+        columns = [(k, k.upper()) for k in ("id", "entity_type", "start", "end", "score", "detector")]
+        print(render_table(list(rows), columns))
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -108,18 +108,7 @@ def build_audit(
     duplication = _duplication(occ, settings)
     special = _special_categories(groups, settings)
     stale = _stale(latest, as_of, settings.stale_days)
-    problems = [
-        {
-            "source": source,
-            "item": item,
-            "status": row["status"],
-            "reason": row["reason"],
-            "scanned_at": _date(row["scanned_at"]),
-            "scan_id": row["scan_id"],
-        }
-        for (source, item), row in sorted(latest.items())
-        if row["status"] in PROBLEM_STATUSES
-    ]
+    problems = _problems(latest)
     metrics = {
         "retention-violations": sum(v["records"] for v in retention["violations"]),
         "retention-items": len({(v["source"], v["item"]) for v in retention["violations"]}),
@@ -145,16 +134,7 @@ def build_audit(
             "latest_scan": scans[-1]["scan_id"] if scans else None,
             "items": len(latest),
         },
-        "settings": {
-            "min_sources": settings.min_sources,
-            "near_copy_jaccard": settings.near_copy_jaccard,
-            "near_copy_min_subjects": settings.near_copy_min_subjects,
-            "stale_days": settings.stale_days,
-            "unexpected": list(settings.unexpected),
-            "expected": list(settings.expected),
-            "free_text_fields": list(settings.free_text_fields),
-            "special_categories": {c: list(w) for c, w in settings.special_categories},
-        },
+        "settings": _settings_data(settings),
         "summary": {
             "sources": len({s for s, _ in latest}),
             "items": len(latest),
@@ -174,6 +154,36 @@ def build_audit(
         "problems": problems,
         "fail_on": checks,
         "failed": any(c["triggered"] for c in checks),
+    }
+
+
+def _problems(latest: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items whose latest scan failed, was partial or skipped them: the audit may miss what they hold."""
+    return [
+        {
+            "source": source,
+            "item": item,
+            "status": row["status"],
+            "reason": row["reason"],
+            "scanned_at": _date(row["scanned_at"]),
+            "scan_id": row["scan_id"],
+        }
+        for (source, item), row in sorted(latest.items())
+        if row["status"] in PROBLEM_STATUSES
+    ]
+
+
+def _settings_data(settings: AuditSettings) -> dict[str, Any]:
+    """The audit settings in effect, recorded in the audit so that a result can be explained later."""
+    return {
+        "min_sources": settings.min_sources,
+        "near_copy_jaccard": settings.near_copy_jaccard,
+        "near_copy_min_subjects": settings.near_copy_min_subjects,
+        "stale_days": settings.stale_days,
+        "unexpected": list(settings.unexpected),
+        "expected": list(settings.expected),
+        "free_text_fields": list(settings.free_text_fields),
+        "special_categories": {c: list(w) for c, w in settings.special_categories},
     }
 
 
@@ -285,6 +295,25 @@ def _retention(
     result: dict[str, Any] = {"rules": summaries, "violations": []}
     if not rules or not occ.num_rows:
         return result
+    table = _dated_occurrences(occ, groups.ids, rules, _rule_per_group(groups, rules, current), as_of)
+    _count_records(table, summaries)
+    result["violations"] = _violations(table, rules, as_of)
+    return result
+
+
+class _RuleChoice(NamedTuple):
+    """Per group (source, item, field, entity type): the number of the first rule covering it (-1: none), the
+    item's date (from its path or modification time) and whether the record's own date column counts instead."""
+
+    rule_of: np.ndarray
+    item_dates: list[dt.date | None]
+    uses_column: np.ndarray
+
+
+def _rule_per_group(
+    groups: _Groups, rules: Sequence[RetentionRule], current: dict[tuple[str, str], dict[str, Any]]
+) -> _RuleChoice:
+    """Which rule judges each group, and by which date."""
     n = len(groups.keys)
     rule_of = np.full(n, -1, dtype=np.int64)
     item_dates: list[dt.date | None] = [None] * n
@@ -302,8 +331,16 @@ def _retention(
         else:
             mtime = state.get("mtime")
             item_dates[g] = mtime.astimezone(dt.UTC).date() if mtime is not None else None
-    cutoffs = [rules[r].max_age.cutoff(as_of) if r >= 0 else None for r in rule_of]
-    ids = groups.ids
+    return _RuleChoice(rule_of, item_dates, uses_column)
+
+
+def _dated_occurrences(
+    occ: pa.Table, ids: pa.Array, rules: Sequence[RetentionRule], choice: _RuleChoice, as_of: dt.date
+) -> pa.Table:
+    """The occurrences some rule covers, with the rule's number, the record's date and the rule's cutoff
+    (``ids``: each occurrence's group)."""
+    rule_of, item_dates, uses_column = choice
+    cutoffs = [rules[r].max_age.cutoff(as_of) if r >= 0 else None for r in rule_of.tolist()]
     covered = pc.take(pa.array(rule_of >= 0), ids)
     table = occ.append_column("rule", pc.take(pa.array(rule_of), ids)).filter(covered)
     ids = pc.filter(ids, covered)
@@ -311,7 +348,11 @@ def _retention(
     by_column = pc.take(pa.array(uses_column), ids)
     dates = pc.if_else(by_column, table.column("record_date"), group_date)
     cutoff = pc.take(pa.array(cutoffs, pa.date32()), ids)
-    table = table.append_column("date", dates).append_column("cutoff", cutoff)
+    return table.append_column("date", dates).append_column("cutoff", cutoff)
+
+
+def _count_records(table: pa.Table, summaries: list[dict[str, Any]]) -> None:
+    """Per rule (``summaries`` in rule order): records matched, records without a date, records kept too long."""
     records = table.group_by(["rule", "source", "item", "locator"]).aggregate(
         [("date", "min"), ("cutoff", "min"), ("date", "count", pc.CountOptions(mode="only_null"))]
     )
@@ -323,9 +364,13 @@ def _retention(
         summary["matched_records"] = int(mine.sum())
         summary["undated_records"] = int((mine & undated & ~late_np).sum())
         summary["violating_records"] = int((mine & late_np).sum())
+
+
+def _violations(table: pa.Table, rules: Sequence[RetentionRule], as_of: dt.date) -> list[dict[str, Any]]:
+    """One entry per rule and item holding records older than the rule's cutoff."""
     violating = table.filter(pc.fill_null(pc.less(table.column("date"), table.column("cutoff")), False))
     if not violating.num_rows:
-        return result
+        return []
     per_item = violating.group_by(["rule", "source", "item"]).aggregate(
         [
             ("locator", "count_distinct"),
@@ -337,9 +382,10 @@ def _retention(
             ("entity_type", "distinct"),
         ]
     )
+    out = []
     for row in sorted(per_item.to_pylist(), key=lambda r: (r["rule"], r["source"], r["item"])):
         rule = rules[row["rule"]]
-        result["violations"].append(
+        out.append(
             {
                 "rule": rule.name,
                 "source": row["source"],
@@ -356,7 +402,7 @@ def _retention(
                 "entity_types": sorted(row["entity_type_distinct"]),
             }
         )
-    return result
+    return out
 
 
 def _unexpected(groups: _Groups, settings: AuditSettings) -> tuple[list[dict[str, Any]], int]:
@@ -486,7 +532,7 @@ def near_copies(occ: pa.Table, threshold: float, min_subjects: int) -> list[dict
     sets = {
         int(owners[j]): set(values[starts[j] : ends[j]].tolist()) for j in range(len(owners)) if owners[j] in involved
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for a, b in sorted(candidates):
         sa, sb = sets[a], sets[b]
         if min(len(sa), len(sb)) < threshold * max(len(sa), len(sb)):
@@ -525,7 +571,7 @@ def _special_categories(groups: _Groups, settings: AuditSettings) -> list[dict[s
             by_field[fld] = settings.special_hints(fld)
         if item not in by_item:
             by_item[item] = settings.special_hints(item, path=True)
-        found = [("field", fld, c, w) for c, w in by_field[fld]] if fld else []
+        found: list[tuple[str, str | None, str, str]] = [("field", fld, c, w) for c, w in by_field[fld]] if fld else []
         found += [("item path", None, c, w) for c, w in by_item[item]]
         for where, hint_field, category, word in found:
             hints.setdefault((source, item, hint_field, category, word, where), Counter()).update(counts)

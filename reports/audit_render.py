@@ -9,7 +9,6 @@ the audit data, which holds masked previews, item paths masked by the scan, and 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from piiscan.index.retention import METRICS
 from piiscan.index.storage import private_dir, write_private
+from piiscan.reports.pages import render_page
 
 
 def _joined(values: Any) -> str:
@@ -176,63 +176,49 @@ def render_audit_text(audit: dict[str, Any], out_dir: Path | None = None) -> str
 
 
 # -- HTML ---------------------------------------------------------------------------
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 80em; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; } td.num { text-align: right; } .muted { color: #666; }
-tr.flag td { background: #fde2e1; } tr.ok td { background: #e6f4ea; }
-.charts { display: flex; flex-wrap: wrap; gap: 2em; } figure { margin: 0; }
-figcaption { font-weight: bold; margin-bottom: 0.3em; }
-svg text { font-family: system-ui, sans-serif; font-size: 12px; fill: #222; }
-"""
 _BAR_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 
 
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _table(headers: list[str], rows: list[list[Any]], classes: list[str] | None = None, empty: str = "") -> str:
-    """An HTML table (every cell escaped; numbers right-aligned), or a note when there are no rows."""
-    if not rows:
-        return f'<p class="muted">{_esc(empty or "None.")}</p>'
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = []
-    for i, row in enumerate(rows):
-        cls = f' class="{_esc(classes[i])}"' if classes and classes[i] else ""
-        cells = "".join(
-            f'<td class="num">{_esc(c)}</td>' if isinstance(c, (int, float)) else f"<td>{_esc(c)}</td>" for c in row
-        )
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def bar_chart_svg(title: str, bars: list[tuple[str, int]], width: int = 460) -> str:
-    """A horizontal bar chart as inline SVG (labels and values as text, so it reads without colour)."""
-    if not bars:
-        return ""
+def bar_chart(title: str, bars: list[tuple[str, int]], width: int = 460) -> dict[str, Any]:
+    """The geometry of a horizontal bar chart, drawn as inline SVG by templates/audit.html.j2."""
     label_width, row, value_width = 190, 22, 60
     plot = width - label_width - value_width
-    peak = max(v for _, v in bars) or 1
-    height = row * len(bars) + 8
-    parts = [
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{_esc(title)}" viewBox="0 0 {width} {height}">'
-    ]
+    peak = max((v for _, v in bars), default=0) or 1
+    drawn = []
     for i, (label, value) in enumerate(bars):
         y = 4 + i * row
         length = max(1, round(plot * value / peak)) if value else 0
-        shown = label if len(label) <= 28 else "…" + label[-27:]  # the end of a path or URL tells most
-        colour = _BAR_COLOURS[i % len(_BAR_COLOURS)]
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">{_esc(shown)}</text>'
-            f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row - 8}" fill="{colour}">'
-            f"<title>{_esc(label)}: {value}</title></rect>"
-            f'<text x="{label_width + length + 4}" y="{y + 14}">{value}</text>'
+        drawn.append(
+            {
+                "label": label,
+                "shown": label if len(label) <= 28 else "…" + label[-27:],  # the end of a path or URL tells most
+                "value": value,
+                "colour": _BAR_COLOURS[i % len(_BAR_COLOURS)],
+                "label_x": label_width - 6,
+                "text_y": y + 14,
+                "x": label_width,
+                "y": y + 3,
+                "length": length,
+                "thickness": row - 8,
+                "value_x": label_width + length + 4,
+            }
         )
-    parts.append("</svg>")
-    return f"<figure><figcaption>{_esc(title)}</figcaption>{''.join(parts)}</figure>"
+    return {"title": title, "width": width, "height": row * len(bars) + 8, "bars": drawn}
+
+
+def _charts(audit: dict[str, Any]) -> list[dict[str, Any]]:
+    """The charts of the page: findings by entity type and by source, over-retention by rule, spread of identifiers."""
+    per_source: dict[str, int] = {}
+    for item in audit["inventory"]:
+        per_source[item["source"]] = per_source.get(item["source"], 0) + item["occurrences"]
+    by_count = audit["duplication"]["by_source_count"]
+    charts = [
+        ("Findings by entity type", sorted(audit["entity_types"].items(), key=lambda kv: -kv[1])),
+        ("Findings by source", sorted(per_source.items(), key=lambda kv: -kv[1])),
+        ("Over-retained records by rule", [(r["name"], r["violating_records"]) for r in audit["retention"]["rules"]]),
+        ("Identifiers by number of sources", [(f"{k} sources", v) for k, v in by_count.items()]),
+    ]
+    return [bar_chart(title, bars) for title, bars in charts if bars]
 
 
 def _listed(values: Any) -> str:
@@ -246,218 +232,22 @@ def _where(row: dict[str, Any]) -> str:
     return f"{row['item']} # {row['field']}" if row.get("field") else row["item"]
 
 
+def _rule_scope(rule: dict[str, Any]) -> str:
+    """What a retention rule applies to: its match keys other than the wildcard."""
+    return _listed(f"{k}={v}" for k, v in rule["match"].items() if v != "*") or "everything"
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.1%}"
+
+
+#: The formatting functions templates/audit.html.j2 calls.
+_PAGE_HELPERS = {"listed": _listed, "where": _where, "rule_scope": _rule_scope, "percent": _percent}
+
+
 def render_audit_html(audit: dict[str, Any]) -> str:
     """One self-contained page (inline CSS, inline SVG charts, no script or external asset)."""
-    s = audit["summary"]
-    out = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        f"<title>Data-minimisation audit {_esc(audit['as_of'])}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Data-minimisation audit</h1>",
-        f'<p class="muted">As of {_esc(audit["as_of"])}; generated {_esc(audit["generated_at"])} from '
-        f"{audit['index']['scans']} scan(s), latest {_esc(audit['index']['latest_scan'])}.  Built from the index "
-        "alone: masked previews and counts, never a raw value.</p>",
-        "<h2>Summary</h2>",
-        _table(
-            ["Measure", "Value"],
-            [
-                ["Sources", s["sources"]],
-                ["Items in the index", s["items"]],
-                ["Items holding personal data", s["items_with_personal_data"]],
-                ["Findings", s["occurrences"]],
-                ["Distinct subject keys", s["subjects"]],
-                ["Records kept past a retention rule", s["retention_violations"]],
-                ["Items with over-retained records", s["retention_items"]],
-                ["Personal data in unexpected places", s["unexpected"]],
-                ["Locations exempted by 'expected'", s["exempted_locations"]],
-                ["Special-category hints to review", s["special_categories"]],
-                ["Identifiers in many sources", s["multi_source_subjects"]],
-                ["Near-copy item pairs", s["near_copies"]],
-                ["Stale items", s["stale_items"]],
-                ["Failed items", s["failed_items"]],
-                ["Skipped items", s["skipped_items"]],
-            ],
-        ),
-    ]
-    if audit["fail_on"]:
-        out.append("<h2>Thresholds (--fail-on)</h2>")
-        out.append(
-            _table(
-                ["Expression", "Value", "Result"],
-                [[c["expression"], c["value"], "FAIL" if c["triggered"] else "ok"] for c in audit["fail_on"]],
-                ["flag" if c["triggered"] else "ok" for c in audit["fail_on"]],
-            )
-        )
-    per_source: dict[str, int] = {}
-    for item in audit["inventory"]:
-        per_source[item["source"]] = per_source.get(item["source"], 0) + item["occurrences"]
-    rules = audit["retention"]["rules"]
-    out.append('<h2>Charts</h2><div class="charts">')
-    out.append(bar_chart_svg("Findings by entity type", sorted(audit["entity_types"].items(), key=lambda kv: -kv[1])))
-    out.append(bar_chart_svg("Findings by source", sorted(per_source.items(), key=lambda kv: -kv[1])))
-    if rules:
-        out.append(bar_chart_svg("Over-retained records by rule", [(r["name"], r["violating_records"]) for r in rules]))
-    by_count = audit["duplication"]["by_source_count"]
-    if by_count:
-        out.append(
-            bar_chart_svg("Identifiers by number of sources", [(f"{k} sources", v) for k, v in by_count.items()])
-        )
-    out.append("</div>")
-
-    out.append("<h2>Retention</h2>")
-    out.append(
-        _table(
-            ["Rule", "Applies to", "Max age", "Date", "Cutoff", "Records matched", "Undated", "Over-retained"],
-            [
-                [
-                    r["name"],
-                    _listed(f"{k}={v}" for k, v in r["match"].items() if v != "*") or "everything",
-                    r["max_age"],
-                    r["date"],
-                    r["cutoff"],
-                    r["matched_records"],
-                    r["undated_records"],
-                    r["violating_records"],
-                ]
-                for r in rules
-            ],
-            ["flag" if r["violating_records"] else "" for r in rules],
-            empty="No retention rules are configured ([[retention.rules]] in piiscan.toml).",
-        )
-    )
-    violations = audit["retention"]["violations"]
-    out.append(
-        _table(
-            ["Rule", "Source", "Item", "Records", "Findings", "Subjects", "Oldest", "Cutoff", "Fields"],
-            [
-                [
-                    v["rule"],
-                    v["source"],
-                    v["item"],
-                    v["records"],
-                    v["occurrences"],
-                    v["subjects"],
-                    v["oldest"],
-                    v["cutoff"],
-                    ", ".join(v["fields"]),
-                ]
-                for v in violations
-            ],
-            ["flag"] * len(violations),
-            empty="Nothing is kept longer than its rule allows.",
-        )
-    )
-    out.append("<h2>Personal data in unexpected places</h2>")
-    out.append(
-        _table(
-            ["Source", "Location", "Why", "Matched", "Findings", "Entity types"],
-            [
-                [u["source"], _where(u), u["reason"], u["matched"], u["occurrences"], _listed(u["entity_types"])]
-                for u in audit["unexpected"]
-            ],
-            ["flag"] * len(audit["unexpected"]),
-            empty="No personal data found in unexpected places.",
-        )
-    )
-    out.append("<h2>Special categories (GDPR Art. 9) — hints to review</h2>")
-    out.append(
-        '<p class="muted">Names of fields and items that suggest special-category data.  A hint is not a '
-        "finding: a person must check what the location holds.</p>"
-    )
-    out.append(
-        _table(
-            ["Category", "Word", "Where", "Source", "Location", "Findings"],
-            [
-                [h["category"], h["word"], h["where"], h["source"], _where(h), h["occurrences"]]
-                for h in audit["special_categories"]
-            ],
-            empty="No names suggest special-category data.",
-        )
-    )
-    dup = audit["duplication"]
-    out.append("<h2>Duplication</h2>")
-    out.append(
-        f"<p>{dup['subjects_in_many_sources']} identifier(s) are held in {dup['min_sources']} or more sources.</p>"
-    )
-    out.append(
-        _table(
-            ["Entity type", "Preview (masked)", "Sources", "Items"],
-            [[e["entity_type"], e["preview"], e["sources"], e["items"]] for e in dup["examples"]],
-            empty="No identifier is spread that widely.",
-        )
-    )
-    out.append(
-        _table(
-            ["Item", "Subjects", "Near-copy of", "Subjects", "Common", "Jaccard"],
-            [
-                [
-                    f"{p['a']['source']}: {p['a']['item']}",
-                    p["a"]["subjects"],
-                    f"{p['b']['source']}: {p['b']['item']}",
-                    p["b"]["subjects"],
-                    p["common_subjects"],
-                    p["jaccard"],
-                ]
-                for p in dup["near_copies"]
-            ],
-            empty="No two items hold nearly the same people.",
-        )
-    )
-    out.append("<h2>Inventory</h2>")
-    inventory_rows, classes = [], []
-    for item in audit["inventory"]:
-        inventory_rows.append(
-            [
-                item["source"],
-                item["item"],
-                "(whole item)",
-                _listed(item["entity_types"]),
-                item["occurrences"],
-                item["subjects"],
-                item["records_with_personal_data"],
-                "" if item["share"] is None else f"{item['share']:.1%}",
-            ]
-        )
-        classes.append("")
-        for fld in item["fields"]:
-            inventory_rows.append(
-                [
-                    "",
-                    "",
-                    fld["field"] or "(text)",
-                    _listed(fld["entity_types"]),
-                    fld["occurrences"],
-                    fld["subjects"],
-                    fld["records"],
-                    "" if fld["share"] is None else f"{fld['share']:.1%}",
-                ]
-            )
-            classes.append("muted")
-    out.append(
-        _table(
-            ["Source", "Item", "Field", "Entity types", "Findings", "Subjects", "Records", "Share of records"],
-            inventory_rows,
-            classes,
-            empty="The index holds no personal data.",
-        )
-    )
-    out.append("<h2>Coverage: failed, skipped and stale items</h2>")
-    coverage = [[p["status"], p["source"], p["item"], p["reason"], p["scanned_at"]] for p in audit["problems"]]
-    coverage += [
-        ["stale", x["source"], x["item"], f"last scanned {x['age_days']} days before the audit date", x["scanned_at"]]
-        for x in audit["stale"]
-    ]
-    out.append(
-        _table(
-            ["Status", "Source", "Item", "Reason", "Scanned at"],
-            coverage,
-            empty="Every item was scanned recently and in full.",
-        )
-    )
-    out.append("<h2>Metrics for --fail-on</h2>")
-    out.append(_table(["Metric", "Meaning"], [[k, v] for k, v in METRICS.items()]))
-    out.append("</body></html>")
-    return "\n".join(out)
+    return render_page("audit.html.j2", audit=audit, charts=_charts(audit), metrics=METRICS, **_PAGE_HELPERS)
 
 
 def write_audit(audit: dict[str, Any], out_dir: Path) -> dict[str, Path]:

@@ -54,8 +54,8 @@ def render_erase_plan(plan: dict[str, Any], path: Path) -> str:
     return "\n".join(lines)
 
 
-def render_erase_results(outputs: dict[str, Any], audit_path: Path) -> str:
-    """Apply (or dry-run) outcomes and verification statuses, one line per action."""
+def render_erase_results(outputs: dict[str, Any], audit_location: str) -> str:
+    """Apply (or dry-run) outcomes and verification statuses, one line per action; then where the audit log is."""
     lines: list[str] = []
     applied = outputs.get("apply")
     if applied is not None:
@@ -85,5 +85,5 @@ def render_erase_results(outputs: dict[str, Any], audit_path: Path) -> str:
         )
         lines.append("verified: " + ", ".join(f"{n} {k}" for k, n in verified["counts"].items()))
     if (applied is not None and not applied["dry_run"]) or verified is not None:
-        lines.append(f"audit log: {audit_path}")
+        lines.append(f"audit log: {audit_location}")
     return "\n".join(lines)

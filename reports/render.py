@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
+
+from piiscan.reports.pages import render_page
 
 
 def render_json(data: Any) -> str:
@@ -141,27 +142,6 @@ def render_dsar_json(report: dict[str, Any]) -> str:
     return render_json(report) + "\n"
 
 
-_DSAR_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 75em; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-h3 { font-size: 1em; margin-bottom: 0.3em; } table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; } code { font-size: 0.95em; } .muted { color: #666; }
-tr.third-party td, tr.third-party-context td { background: #fff3cd; } .badge { font-weight: bold; color: #8a5300; }
-tr.ambiguous td { background: #f8e1e1; }
-"""
-
-
-def _html_table(headers: list[str], rows: list[list[str]], row_classes: list[str] | None = None) -> str:
-    """An HTML table; every cell is escaped here."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = []
-    for i, row in enumerate(rows):
-        cls = f' class="{html.escape(row_classes[i])}"' if row_classes and row_classes[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
 def _reached_text(reached: dict[str, Any]) -> str:
     if reached["how"] == "direct":
         return "direct"
@@ -177,158 +157,32 @@ def _record_text(where: dict[str, Any]) -> str:
     return f"{where['source']}: {where['item']}, {_locator_text(where['locator'])}"
 
 
+#: The formatting functions templates/dsar.html.j2 calls.
+_DSAR_PAGE_HELPERS = {"locator_text": _locator_text, "reached_text": _reached_text, "record_text": _record_text}
+
+
 def render_dsar_html(report: dict[str, Any]) -> str:
     """One self-contained page (inline CSS, no scripts or external assets) for a DPO to read."""
-    esc = html.escape
-    query, summary = report["query"], report["summary"]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Subject access report</title>",
-        f"<style>{_DSAR_CSS}</style></head><body>",
-        "<h1>Subject access report (GDPR Art. 15)</h1>",
-        f'<p class="muted">Generated {esc(report["generated_at"])} from the piiscan index '
-        f"(schema version {esc(report['schema_version'])}). Values are shown masked.</p>",
-        "<h2>Identifiers queried</h2>",
-        _html_table(["Type", "Value (masked)"], [[q["entity_type"], q["preview"]] for q in query["identifiers"]]),
-        f"<p>Linked identifiers followed: {'yes' if query['linked'] else 'no'}"
-        f" (up to {esc(str(query.get('max_hops', 1 if query['linked'] else 0)))} hop(s)); "
-        f"foreign-key depth: {esc(str(query['depth']))}.</p>",
-    ]
-    if report["linked_identifiers"]:
-        parts.append(
-            '<h3 id="linked-identifiers">Identifiers of the subject found in the same records and followed</h3>'
-        )
-        parts.append(
-            _html_table(
-                ["Type", "Value (masked)", "Hop", "Found with", "In record"],
-                [
-                    [
-                        i["entity_type"],
-                        i["preview"],
-                        i.get("hop", ""),
-                        f"{i['via']['entity_type']} {i['via']['preview']}" if i.get("via") else "",
-                        _record_text(i["via"]) if i.get("via") else "",
-                    ]
-                    for i in report["linked_identifiers"]
-                ],
-            )
-        )
-    ambiguous = report.get("ambiguous_identifiers") or []
-    if ambiguous:
-        parts.append('<h3 id="ambiguous-identifiers">Shared identifiers not followed (to decide)</h3>')
-        parts.append(
-            "<p>These identifiers sit in the subject's records but also in other people's records: they were "
-            "not followed. Where they sit in the subject's own records they are listed as locations.</p>"
-        )
-        parts.append(
-            _html_table(
-                ["Type", "Value (masked)", "Other records", "Other people", "Why"],
-                [
-                    [a["entity_type"], a["preview"], a["shared_records"], a["other_subjects"], a["reason"]]
-                    for a in ambiguous
-                ],
-                ["ambiguous"] * len(ambiguous),
-            )
-        )
-    parts += [
-        "<h2>Summary</h2>",
-        _html_table(
-            ["Measure", "Count"],
-            [
-                ["Locations holding the subject's data", summary["locations"]],
-                ["… of which are other people's data", summary.get("third_party_locations", 0)],
-                ["Related rows (through foreign keys)", summary["related_rows"]],
-                ["… of which hold other people's data", summary["related_third_party"]],
-                ["Systems", summary["systems"]],
-                ["Items (files, tables)", summary["items"]],
-                ["Items that could not be scanned", summary["incomplete"]],
-                ["Other identifiers of the subject followed", summary.get("linked_identifiers", 0)],
-                ["Shared identifiers not followed", summary.get("ambiguous_identifiers", 0)],
-            ],
-        ),
-        "<h3>Categories of personal data</h3>",
-        _html_table(["Category", "Locations"], [[k, v] for k, v in report["categories"].items()])
-        if report["categories"]
-        else "<p>None found.</p>",
-        "<h2>Locations by system</h2>",
-    ]
-    scanned = {(i["source"], i["item"]): i for i in report["items"]}
-    if not report["systems"]:
-        parts.append("<p>No location holds the identifiers queried.</p>")
-    for system in report["systems"]:
-        parts.append(f"<h3>System: <code>{esc(system['source'])}</code></h3>")
-        for item in system["items"]:
-            state = scanned.get((system["source"], item["item"]), {})
-            parts.append(
-                f"<p><strong>{esc(item['item'])}</strong> "
-                f'<span class="muted">last scanned {esc(str(state.get("scanned_at") or "unknown"))}</span></p>'
-            )
-            parts.append(
-                _html_table(
-                    ["Where", "Field", "Category", "Value (masked)", "Score", "Reached", "Third party"],
-                    [
-                        [
-                            _locator_text(loc["locator"]),
-                            loc["field"] or "",
-                            loc["entity_type"],
-                            loc["preview"],
-                            f"{loc['score']:.2f}",
-                            _reached_text(loc["reached"]),
-                            "third party" if loc.get("third_party") else "",
-                        ]
-                        for loc in item["locations"]
-                    ],
-                    ["third-party-context" if loc.get("third_party") else "" for loc in item["locations"]],
-                )
-            )
-    parts.append("<h2>Related records (through foreign keys)</h2>")
-    related = report["related_rows"]
-    if related:
-        parts.append(
-            "<p>Rows that reference the subject's records. Rows marked "
-            '<span class="badge">third party</span> also hold other people\'s data.</p>'
-        )
-        parts.append(
-            _html_table(
-                ["System", "Item", "Where", "Foreign-key path", "Third party"],
-                [
-                    [
-                        r["source"],
-                        r["item"],
-                        _locator_text(r["locator"]),
-                        " / ".join(r["reached"]["path"]),
-                        "third party" if r["third_party"] else "",
-                    ]
-                    for r in related
-                ],
-                ["third-party" if r["third_party"] else "" for r in related],
-            )
-        )
-    else:
-        parts.append("<p>None.</p>")
-    parts.append("<h2>Could not be scanned</h2>")
-    if report["incomplete"]:
-        parts.append(
-            "<p>These items are in the index but their content was not scanned, so this answer may miss them.</p>"
-        )
-        parts.append(
-            _html_table(
-                ["System", "Item", "Status", "Reason"],
-                [[i["source"], i["item"], i["status"], i["reason"] or ""] for i in report["incomplete"]],
-            )
-        )
-    else:
-        parts.append("<p>Every item in the index was scanned.</p>")
-    parts.append("<h2>Scans used</h2>")
-    parts.append(
-        _html_table(
-            ["Scan", "Status", "Started", "Finished"],
-            [[s["scan_id"], s["status"] or "", s["started"] or "", s["finished"] or ""] for s in report["scans"]],
-        )
+    scanned_at = {(i["source"], i["item"]): i.get("scanned_at") for i in report["items"]}
+    return render_page("dsar.html.j2", report=report, scanned_at=scanned_at, **_DSAR_PAGE_HELPERS) + "\n"
+
+
+def render_dsar_summary(summary: dict[str, Any]) -> str:
+    """``piiscan dsar``: what the report found, in one line."""
+    return (
+        f"{summary['locations']} location(s) and {summary['related_rows']} related row(s) in {summary['items']}"
+        f" item(s) across {summary['systems']} system(s); {summary['incomplete']} item(s) could not be scanned"
     )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+
+
+def render_export_summary(summary: dict[str, Any]) -> str:
+    """``piiscan dsar --export``: what the bundle holds, and that it holds personal data."""
+    redacted = sum(summary["redacted_third_party"].values())
+    return (
+        f"export: {summary['records']} record(s) in {summary['files']} file(s); {summary['missing']} no longer found;"
+        f" {len(summary['changed_items'])} item(s) changed since the scan; {redacted} third-party value(s) redacted."
+        " The bundle holds the subject's personal data (mode 0600): hand it over securely."
+    )
 
 
 # -- scan history and diff (reports/history.py) ----------------------------------------------------------------

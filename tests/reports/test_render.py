@@ -1,6 +1,9 @@
 """Renderers are pure functions over report data."""
 
-from piiscan.reports.render import render_lookup_table, render_scan_summary, render_table
+import jinja2
+import pytest
+
+from piiscan.reports.render import render_dsar_html, render_lookup_table, render_scan_summary, render_table
 
 LOOKUP = {
     "query": {
@@ -86,3 +89,44 @@ def test_scan_summary_lists_failures_and_skips():
     assert "failed: file:///e: a.gz: truncated gzip stream" in text
     assert "binary content (2)" in text
     assert "findings: 5 (EMAIL_ADDRESS 5)" in text
+
+
+def _dsar_report(item: str) -> dict:
+    """The smallest DSAR report: one location in one item named ``item``."""
+    location = {
+        "locator": {"row": 1},
+        "field": "note",
+        "entity_type": "EMAIL_ADDRESS",
+        "preview": "a****@e******.com",
+        "score": 1.0,
+        "reached": {"how": "direct"},
+    }
+    summary = {"locations": 1, "related_rows": 0, "related_third_party": 0, "systems": 1, "items": 1, "incomplete": 0}
+    return {
+        "generated_at": "2026-01-01T00:00:00+00:00",
+        "schema_version": "1",
+        "query": {"identifiers": [{"entity_type": "EMAIL_ADDRESS", "preview": "a****@e******.com"}], "linked": False,
+                  "depth": 0},
+        "summary": summary,
+        "linked_identifiers": [],
+        "categories": {"EMAIL_ADDRESS": 1},
+        "systems": [{"source": "file:///x", "items": [{"item": item, "locations": [location]}]}],
+        "items": [{"source": "file:///x", "item": item, "scanned_at": None}],
+        "related_rows": [],
+        "incomplete": [],
+        "scans": [],
+    }  # fmt: skip
+
+
+def test_the_dsar_page_escapes_markup_in_the_data():
+    page = render_dsar_html(_dsar_report('<script>alert("x")</script>.csv'))
+    assert "<script>" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;.csv" in page
+    assert "<td>row 1</td><td>note</td><td>EMAIL_ADDRESS</td>" in page  # cells follow each other, no whitespace
+    assert "last scanned unknown" in page and page.endswith("</body></html>\n")
+
+
+def test_a_missing_field_is_an_error_not_a_blank_cell():
+    report = _dsar_report("a.csv")
+    del report["summary"]["systems"]
+    with pytest.raises(jinja2.UndefinedError):
+        render_dsar_html(report)
