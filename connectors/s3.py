@@ -29,7 +29,8 @@ key; an unusable bucket, endpoint or credentials is a SourceError.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -37,7 +38,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError
-from piiscan.connectors.files import SQLITE, FileConnector, FileInfo
+from piiscan.connectors.files import SQLITE, FileConnector, FileInfo, FileOptions
 from piiscan.connectors.formats.common import ReadFailure
 from piiscan.connectors.globs import selected
 
@@ -187,32 +188,30 @@ class S3ObjectFile(io.RawIOBase):
         super().close()
 
 
-class S3Connector(FileConnector):
-    """Objects under ``s3://bucket/prefix``.
+@dataclass(frozen=True)
+class S3Options(FileOptions):
+    """``include`` and ``exclude`` match the keys relative to the prefix."""
 
-    Options: ``include``, ``exclude`` (globs on the relative keys), ``endpoint_url``
-    (S3-compatible stores; else ``AWS_ENDPOINT_URL``), ``region``, ``profile``.
-    """
+    endpoint_url: str | None = field(
+        default=None, metadata={"doc": "URL of an S3-compatible store (MinIO, Ceph, R2); else AWS_ENDPOINT_URL"}
+    )
+    region: str | None = field(default=None, metadata={"doc": "AWS region of the bucket (else boto3's default)"})
+    profile: str | None = field(default=None, metadata={"doc": "profile of the shared AWS config to sign in with"})
+
+
+class S3Connector(FileConnector):
+    """Objects under ``s3://bucket/prefix``."""
 
     schemes = ("s3",)
+    options_class = S3Options
+    options: S3Options
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        include: str | Sequence[str] | None = None,
-        exclude: str | Sequence[str] | None = None,
-        endpoint_url: str | None = None,
-        region: str | None = None,
-        profile: str | None = None,
-    ) -> None:
-        super().__init__(
-            url, include=include, exclude=exclude, endpoint_url=endpoint_url, region=region, profile=profile
-        )
+    def __init__(self, url: str, options: S3Options | None = None, **values: Any) -> None:
+        super().__init__(url, options, **values)
         self.bucket, self.prefix = parse_s3_url(url)
-        self.endpoint_url = endpoint_url
-        self.region = region
-        self.profile = profile
+        self.endpoint_url = self.options.endpoint_url
+        self.region = self.options.region
+        self.profile = self.options.profile
         self.folder = self.prefix if not self.prefix or self.prefix.endswith("/") else self.prefix + "/"
         self._single_key: str | None = None  # set by _walk when the prefix names one object
         self._conn_client: Any = None

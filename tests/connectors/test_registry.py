@@ -48,7 +48,7 @@ def test_unknown_scheme() -> None:
 
 
 def test_lazy_registration_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "CONNECTORS", dict(registry.CONNECTORS))
+    monkeypatch.setattr(registry, "SOURCE_KINDS", dict(registry.SOURCE_KINDS))
     register("s3", "piiscan.connectors.no_such_module:S3Connector", "S3 requires boto3: pip install boto3")
     with pytest.raises(ImportError, match="S3 requires boto3: pip install boto3"):
         open_source("s3://bucket/prefix")
