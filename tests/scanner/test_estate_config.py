@@ -451,3 +451,18 @@ def test_a_source_as_the_index_names_it_gets_its_named_options(tmp_path: Path) -
     assert config.source_options("mariadb://piiscan_ro@mysql.internal:3306/shop")["password_env"] == "SHOP_PW"
     assert config.source_options("postgresql://piiscan_ro@db.internal/crm")["password_env"] == "CRM_PW"
     assert "password_env" not in config.source_options("postgresql://piiscan_ro@db.internal/other")
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('url = "/data"\nfollow_symlinks = "yes"', "sources.hr.follow_symlinks: must be true or false"),
+        ('url = "s3://lake/"\nregion = 3', "sources.hr.region: must be a string"),
+    ],
+)
+def test_option_values_of_the_wrong_kind_name_the_source_and_option(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "piiscan.toml"
+    path.write_text(f"[sources.hr]\n{table}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {message}"
