@@ -10,7 +10,6 @@ raises :class:`SourceError`.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import types
@@ -380,7 +379,6 @@ class ConnectorOptions:
 _WRONG = object()  # what _checked returns for a value that does not fit its type
 
 
-@functools.cache
 def _field_types(cls: type[ConnectorOptions]) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in fields(cls)}

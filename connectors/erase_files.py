@@ -36,7 +36,7 @@ from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit, locator_json
 from piiscan.connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Eraser, Inspection, Outcome, Span
@@ -165,7 +165,7 @@ def _seen_values(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> dict[tup
             for index in range(result.batch.num_rows):
                 key = locator_json(result.locator(index))
                 for name in wanted.get(key, ()):
-                    if name in names:
+                    if name is not None and name in names:
                         if name not in columns:
                             columns[name] = result.batch.column(name).to_pylist()
                         if columns[name][index] is not None:
@@ -460,7 +460,8 @@ def _flatten(node: Any) -> dict[str, list[_Leaf]]:
 
 def _records(document: Any) -> dict[str, dict[str, list[_Leaf]]]:
     """:func:`piiscan.connectors.formats.jsondoc.records` over parsed nodes: concrete record path -> leaves by field."""
-    return {concrete: fields for _, concrete, fields in records(document, leaf=lambda node: node)}
+    found = records(document, leaf=lambda node: node)
+    return {concrete: cast(dict[str, list[_Leaf]], fields) for _, concrete, fields in found}
 
 
 def _joined(leaves: list[_Leaf]) -> tuple[str, Chars]:

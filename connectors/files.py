@@ -402,14 +402,14 @@ class FileConnector(Connector):
         yield ItemProblem("", "note", wide.note)
         with (
             self._content(item, len(wide.bom)) as raw,
-            io.BufferedReader(Utf8Stream(raw, wide.codec), BLOCK_BYTES) as stream,  # type: ignore[arg-type]
+            io.BufferedReader(Utf8Stream(raw, wide.codec), BLOCK_BYTES) as stream,
         ):
             if item.fmt in DELIMITERS:
                 columns, _ = read_header(stream, item.fmt)
                 if columns:
-                    yield from read_delimited(stream, item.fmt, columns, UTF8)  # type: ignore[arg-type]
+                    yield from read_delimited(stream, item.fmt, columns, UTF8)
             elif item.fmt in _TEXT_READERS:
-                yield from _TEXT_READERS[item.fmt](stream, UTF8)  # type: ignore[arg-type]
+                yield from _TEXT_READERS[item.fmt](stream, UTF8)
 
     # -- byte access ------------------------------------------------------------
 
@@ -425,7 +425,7 @@ class FileConnector(Connector):
                 raw.seek(start)
                 length = None if stop is None else stop - start
                 with io.BufferedReader(RangeStream(raw, length), BLOCK_BYTES) as stream:
-                    yield stream  # type: ignore[misc]
+                    yield stream
 
     def _head(self, item: ItemRef) -> bytes:
         with self._content(item) as stream:

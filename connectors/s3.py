@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import boto3
 from botocore.config import Config
@@ -242,12 +242,12 @@ class S3Connector(FileConnector):
         """Endpoint, bucket and key: the same object whatever prefix (``p``, ``p/``, ``p/sub``) reached it."""
         return f"s3://{self.endpoint_url or ''}\x1f{self.bucket}/{self._key(item_id)}"
 
-    def _open(self, rel_path: str) -> S3ObjectFile:
+    def _open(self, rel_path: str) -> BinaryIO:
         try:
             client = self._client()
         except (BotoCoreError, ValueError) as exc:
             raise ReadFailure(f"cannot open a client for {self.source} ({type(exc).__name__})") from None
-        return S3ObjectFile(client, self.bucket, self._key(rel_path))
+        return cast(BinaryIO, S3ObjectFile(client, self.bucket, self._key(rel_path)))  # a raw binary stream
 
     def current(self, item_id: str) -> ItemRef | ItemProblem | None:
         """One listing request for the key (the same fields, so the same fingerprint, as :meth:`enumerate`),
@@ -339,7 +339,7 @@ class S3Connector(FileConnector):
                 restore = self._client().head_object(Bucket=self.bucket, Key=obj["Key"]).get("Restore")
             except (ClientError, BotoCoreError):
                 return False  # reading it would fail the same way; skipped as archived
-        return bool(restore) and 'ongoing-request="false"' in restore
+        return isinstance(restore, str) and 'ongoing-request="false"' in restore
 
     def _listing_reason(self, exc: BaseException) -> str:
         if isinstance(exc, NoCredentialsError):

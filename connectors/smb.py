@@ -38,7 +38,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 
 import smbclient
@@ -217,7 +217,7 @@ class SMBConnector(FileConnector):
 
     # -- the FileConnector core ------------------------------------------------------
 
-    def _open(self, rel_path: str) -> SMBFile:
+    def _open(self, rel_path: str) -> BinaryIO:
         target = self._single_file if self._single_file is not None else rel_path
         if ".." in target.split("/"):
             raise ValueError("item id must stay inside the share path")
@@ -230,7 +230,7 @@ class SMBConnector(FileConnector):
             raw = smbclient.open_file(unc, mode="rb", buffering=0, share_access="rwd", **kwargs)
         except (SMBException, OSError) as exc:
             raise ReadFailure(f"cannot open file {rel_path}: {status_reason(exc)}") from None
-        return SMBFile(raw, rel_path)  # type: ignore[return-value]
+        return cast(BinaryIO, SMBFile(raw, rel_path))  # a raw binary stream
 
     def _walk(self) -> Iterator[FileInfo | ItemProblem]:
         try:
