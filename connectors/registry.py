@@ -40,42 +40,18 @@ def _requires(what: str, library: str, extra: str) -> str:
     return f"{what} sources require {library}: pip install 'piiscan[{extra}]'"
 
 
-#: the kinds piiscan ships with; :func:`register` adds more
+_AT = "piiscan.connectors."
+#: the kinds piiscan ships with, as (schemes, reader, eraser, extra, install hint); :func:`register` adds more
 BUILT_IN: tuple[SourceKind, ...] = (
-    SourceKind(
-        ("file",), "piiscan.connectors.local:LocalConnector", eraser="piiscan.connectors.erase_files:LocalFileEraser"
-    ),
-    SourceKind(
-        ("sqlite",), "piiscan.connectors.sqlite:SQLiteConnector", eraser="piiscan.connectors.erase_sql:SQLiteEraser"
-    ),
-    SourceKind(
-        ("postgresql", "postgres"),
-        "piiscan.connectors.postgres:PostgresConnector",
-        eraser="piiscan.connectors.erase_sql:PostgresEraser",
-        extra="postgres",
-        install_hint=_requires("PostgreSQL", "psycopg", "postgres"),
-    ),
-    SourceKind(
-        ("mysql", "mariadb"),
-        "piiscan.connectors.mysql:MySQLConnector",
-        eraser="piiscan.connectors.erase_sql:MySQLEraser",
-        extra="mysql",
-        install_hint=_requires("MySQL/MariaDB", "PyMySQL", "mysql"),
-    ),
-    SourceKind(
-        ("s3",),
-        "piiscan.connectors.s3:S3Connector",
-        eraser="piiscan.connectors.erase_files:S3Eraser",
-        extra="s3",
-        install_hint=_requires("S3", "boto3", "s3"),
-    ),
-    SourceKind(
-        ("smb",),
-        "piiscan.connectors.smb:SMBConnector",
-        extra="smb",
-        install_hint=_requires("SMB", "smbprotocol", "smb"),
-    ),
-)
+    SourceKind(("file",), _AT + "local:LocalConnector", _AT + "erase_files:LocalFileEraser"),
+    SourceKind(("sqlite",), _AT + "sqlite:SQLiteConnector", _AT + "erase_sql:SQLiteEraser"),
+    SourceKind(("postgresql", "postgres"), _AT + "postgres:PostgresConnector", _AT + "erase_sql:PostgresEraser",
+               "postgres", _requires("PostgreSQL", "psycopg", "postgres")),
+    SourceKind(("mysql", "mariadb"), _AT + "mysql:MySQLConnector", _AT + "erase_sql:MySQLEraser",
+               "mysql", _requires("MySQL/MariaDB", "PyMySQL", "mysql")),
+    SourceKind(("s3",), _AT + "s3:S3Connector", _AT + "erase_files:S3Eraser", "s3", _requires("S3", "boto3", "s3")),
+    SourceKind(("smb",), _AT + "smb:SMBConnector", None, "smb", _requires("SMB", "smbprotocol", "smb")),
+)  # fmt: skip
 
 #: scheme -> its kind (every scheme of a kind maps to the same entry)
 SOURCE_KINDS: dict[str, SourceKind] = {scheme: kind for kind in BUILT_IN for scheme in kind.schemes}

@@ -208,6 +208,8 @@ def test_a_password_in_plain_scan_sources_is_refused(tmp_path: Path) -> None:
         ("include = []", "sources.hr: 'url' is required"),
         ('url = "/data"\nenabled = "no"', "sources.hr.enabled: must be true or false"),
         ('url = "postgresql://db/hr"\npassword_env = ""', "sources.hr.password_env: must name an environment variable"),
+        ('url = "/data"\nfollow_symlinks = "yes"', "sources.hr.follow_symlinks: must be true or false"),
+        ('url = "s3://lake/"\nregion = 3', "sources.hr.region: must be a string"),
     ],
 )
 def test_bad_source_tables_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
@@ -451,18 +453,3 @@ def test_a_source_as_the_index_names_it_gets_its_named_options(tmp_path: Path) -
     assert config.source_options("mariadb://piiscan_ro@mysql.internal:3306/shop")["password_env"] == "SHOP_PW"
     assert config.source_options("postgresql://piiscan_ro@db.internal/crm")["password_env"] == "CRM_PW"
     assert "password_env" not in config.source_options("postgresql://piiscan_ro@db.internal/other")
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ('url = "/data"\nfollow_symlinks = "yes"', "sources.hr.follow_symlinks: must be true or false"),
-        ('url = "s3://lake/"\nregion = 3', "sources.hr.region: must be a string"),
-    ],
-)
-def test_option_values_of_the_wrong_kind_name_the_source_and_option(tmp_path: Path, table: str, message: str) -> None:
-    path = tmp_path / "piiscan.toml"
-    path.write_text(f"[sources.hr]\n{table}\n")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value) == f"{path}: {message}"
