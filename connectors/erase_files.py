@@ -35,12 +35,12 @@ import tempfile
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any, cast
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit, locator_json
 from piiscan.connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Eraser, Inspection, Outcome, Span
-from piiscan.connectors.files import FileConnector, FileInfo
+from piiscan.connectors.files import InMemoryFile
 from piiscan.connectors.formats.common import BOM, CP1252, UTF8, decode, failure_reason, plural
 from piiscan.connectors.formats.delimited import DELIMITERS, read_header
 from piiscan.connectors.formats.jsondoc import records
@@ -131,27 +131,9 @@ def _raw_range(chars: list[tuple[int, int] | None], span: Span) -> tuple[int, in
     return picked[0][0], picked[-1][1]  # type: ignore[index]
 
 
-class _Memory(FileConnector):
-    """One file held in memory, read exactly as a scan reads a file of that name."""
-
-    def __init__(self, name: str, data: bytes) -> None:
-        super().__init__(PurePosixPath(name).name or "file")
-        self._data = data
-
-    @property
-    def source(self) -> str:
-        return "memory"
-
-    def _walk(self) -> Iterator[FileInfo | ItemProblem]:
-        yield FileInfo(self.url, len(self._data), 0.0, "")
-
-    def _open(self, rel_path: str) -> BinaryIO:
-        return io.BytesIO(self._data)
-
-
 def _classify(data: bytes, name: str) -> ItemRef:
     """The item as a scan classifies it, if it is a format this module rewrites."""
-    entry = next(iter(_Memory(name, data).enumerate()))
+    entry = next(iter(InMemoryFile(name, data).enumerate()))
     if isinstance(entry, ItemProblem):
         raise Unredactable(f"file is not read as text ({entry.reason}); erase by hand")
     if entry.compression:
@@ -168,7 +150,7 @@ def _seen_values(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> dict[tup
     for span in spans:
         wanted.setdefault(locator_json(span.locator), set()).add(span.field)
     seen: dict[tuple[str, str | None], str] = {}
-    for result in _Memory(entry.item_id, data).read(WorkUnit(entry)):
+    for result in InMemoryFile(entry.item_id, data).read(WorkUnit(entry)):
         if isinstance(result, ItemProblem):
             if result.severity == "failed":
                 raise Unredactable(f"file cannot be read as {entry.fmt} ({result.reason}); erase by hand")
@@ -183,7 +165,7 @@ def _seen_values(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> dict[tup
             for index in range(result.batch.num_rows):
                 key = locator_json(result.locator(index))
                 for name in wanted.get(key, ()):
-                    if name in names:
+                    if name is not None and name in names:
                         if name not in columns:
                             columns[name] = result.batch.column(name).to_pylist()
                         if columns[name][index] is not None:
@@ -478,7 +460,8 @@ def _flatten(node: Any) -> dict[str, list[_Leaf]]:
 
 def _records(document: Any) -> dict[str, dict[str, list[_Leaf]]]:
     """:func:`piiscan.connectors.formats.jsondoc.records` over parsed nodes: concrete record path -> leaves by field."""
-    return {concrete: fields for _, concrete, fields in records(document, leaf=lambda node: node)}
+    found = records(document, leaf=lambda node: node)
+    return {concrete: cast(dict[str, list[_Leaf]], fields) for _, concrete, fields in found}
 
 
 def _joined(leaves: list[_Leaf]) -> tuple[str, Chars]:

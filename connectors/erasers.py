@@ -23,11 +23,12 @@ to its values.  Hashes, reasons and results never contain personal data.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from piiscan.connectors.registry import eraser_class
 
 #: Actions a plan may hold.  ``manual`` is never executed: it records a location a human must handle.
 ActionKind = Literal[
@@ -166,24 +167,12 @@ class Eraser(ABC):
         """Release connections."""
 
 
-#: source scheme -> "module:Class" of its eraser
-ERASERS: dict[str, str] = {
-    "sqlite": "piiscan.connectors.erase_sql:SQLiteEraser",
-    "postgresql": "piiscan.connectors.erase_sql:PostgresEraser",
-    "postgres": "piiscan.connectors.erase_sql:PostgresEraser",
-    "mysql": "piiscan.connectors.erase_sql:MySQLEraser",
-    "mariadb": "piiscan.connectors.erase_sql:MySQLEraser",
-    "file": "piiscan.connectors.erase_files:LocalFileEraser",
-    "s3": "piiscan.connectors.erase_files:S3Eraser",
-}
-
-
 def open_eraser(source: str, digest: Digest, **options: Any) -> Eraser:
-    """The eraser for ``source`` (a source string as the index records it); ValueError when that kind of
-    source cannot be written by piiscan (its locations are planned as ``manual``)."""
+    """The eraser for ``source`` (a source string as the index records it), as its registry entry names it;
+    ValueError when that kind of source cannot be written by piiscan (its locations are planned as ``manual``)."""
     scheme = source.partition("://")[0].lower() if "://" in source else "file"
-    if scheme not in ERASERS:
-        raise ValueError(f"{source}: piiscan cannot change {scheme}:// sources; erase there by hand")
-    module_name, class_name = ERASERS[scheme].split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    try:
+        cls = eraser_class(scheme)
+    except ValueError:
+        raise ValueError(f"{source}: piiscan cannot change {scheme}:// sources; erase there by hand") from None
     return cls(source, digest, **options)

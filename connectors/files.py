@@ -43,13 +43,13 @@ import itertools
 import shutil
 import tempfile
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-from piiscan.connectors.base import Connector, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
+from piiscan.connectors.base import Connector, ConnectorOptions, ItemProblem, ItemRef, ReadResult, Severity, WorkUnit
 from piiscan.connectors.formats.archive import ARCHIVE_FORMATS, read_archive
 from piiscan.connectors.formats.common import (
     BLOCK_BYTES,
@@ -155,29 +155,28 @@ def guess_format(path: str) -> tuple[str | None, str | None, str]:
     return EXTENSIONS.get(name.suffix), compression, extension
 
 
-def _patterns(value: str | Sequence[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
+@dataclass(frozen=True)
+class FileOptions(ConnectorOptions):
+    """What every source of files takes: which files to scan (glob patterns, :mod:`piiscan.connectors.globs`)."""
+
+    include: tuple[str, ...] = field(
+        default=(), metadata={"doc": "glob patterns of the files to scan, relative to the root (default: all)"}
+    )
+    exclude: tuple[str, ...] = field(
+        default=(), metadata={"doc": "glob patterns of files and folders to leave out (a folder is not entered)"}
+    )
 
 
 class FileConnector(Connector):
-    """Formats, planning and reading for any source of files; see the module doc.
+    """Formats, planning and reading for any source of files; see the module doc."""
 
-    Options: ``include`` / ``exclude`` — glob patterns (see :mod:`piiscan.connectors.globs`).
-    """
+    options_class: type[FileOptions] = FileOptions
+    options: FileOptions
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        include: str | Sequence[str] | None = None,
-        exclude: str | Sequence[str] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(url, include=include, exclude=exclude, **options)
-        self.include = _patterns(include)
-        self.exclude = _patterns(exclude)
+    def __init__(self, url: str, options: FileOptions | None = None, **values: Any) -> None:
+        super().__init__(url, options, **values)
+        self.include = self.options.include
+        self.exclude = self.options.exclude
 
     # -- the core a backend implements -------------------------------------
 
@@ -403,14 +402,14 @@ class FileConnector(Connector):
         yield ItemProblem("", "note", wide.note)
         with (
             self._content(item, len(wide.bom)) as raw,
-            io.BufferedReader(Utf8Stream(raw, wide.codec), BLOCK_BYTES) as stream,  # type: ignore[arg-type]
+            io.BufferedReader(Utf8Stream(raw, wide.codec), BLOCK_BYTES) as stream,
         ):
             if item.fmt in DELIMITERS:
                 columns, _ = read_header(stream, item.fmt)
                 if columns:
-                    yield from read_delimited(stream, item.fmt, columns, UTF8)  # type: ignore[arg-type]
+                    yield from read_delimited(stream, item.fmt, columns, UTF8)
             elif item.fmt in _TEXT_READERS:
-                yield from _TEXT_READERS[item.fmt](stream, UTF8)  # type: ignore[arg-type]
+                yield from _TEXT_READERS[item.fmt](stream, UTF8)
 
     # -- byte access ------------------------------------------------------------
 
@@ -426,7 +425,7 @@ class FileConnector(Connector):
                 raw.seek(start)
                 length = None if stop is None else stop - start
                 with io.BufferedReader(RangeStream(raw, length), BLOCK_BYTES) as stream:
-                    yield stream  # type: ignore[misc]
+                    yield stream
 
     def _head(self, item: ItemRef) -> bytes:
         with self._content(item) as stream:
@@ -450,7 +449,7 @@ def is_supported_name(name: str) -> bool:
 def read_attachment(data: bytes, name: str) -> Iterator[ReadResult]:
     """``data`` read exactly as a file called ``name`` would be: the same format detection, checks
     and readers, as one work unit (an e-mail attachment).  Problems carry no item id."""
-    files = _OneFile(name, data)
+    files = InMemoryFile(name, data)
     for entry in files.enumerate():
         if isinstance(entry, ItemProblem):
             yield dataclasses.replace(entry, item_id="", source="", size=0)
@@ -461,16 +460,17 @@ def read_attachment(data: bytes, name: str) -> Iterator[ReadResult]:
                 yield result
 
 
-class _OneFile(FileConnector):
-    """One file held in memory, named ``url`` (only its extension matters)."""
+class InMemoryFile(FileConnector):
+    """One file held in memory, read exactly as a scan reads a file of that name (only its extension
+    matters): an e-mail attachment, or a file an eraser is about to rewrite."""
 
     def __init__(self, name: str, data: bytes) -> None:
-        super().__init__(PurePosixPath(name).name or "attachment")
+        super().__init__(PurePosixPath(name).name or "file")
         self._data = data
 
     @property
     def source(self) -> str:
-        return "attachment"
+        return "memory"
 
     def _walk(self) -> Iterator[FileInfo | ItemProblem]:
         yield FileInfo(self.url, len(self._data), 0.0, "")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from piiscan.connectors.base import ItemProblem, ItemRef, Severity, SourceError
-from piiscan.connectors.files import FileConnector, FileInfo
+from piiscan.connectors.files import FileConnector, FileInfo, FileOptions
 from piiscan.connectors.formats.common import failure_reason
 from piiscan.connectors.globs import selected
 
@@ -48,21 +49,23 @@ def _within(path: str, root: str) -> bool:
     return os.path.commonpath([path, root]) == root
 
 
+@dataclass(frozen=True)
+class LocalOptions(FileOptions):
+    follow_symlinks: bool = field(
+        default=False, metadata={"doc": "follow symbolic links that lead out of the root (default: skip them)"}
+    )
+
+
 class LocalConnector(FileConnector):
-    """Files under a local path.  Options: ``include``, ``exclude``, ``follow_symlinks``."""
+    """Files under a local path."""
 
     schemes = ("file",)
+    options_class = LocalOptions
+    options: LocalOptions
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        include: str | Sequence[str] | None = None,
-        exclude: str | Sequence[str] | None = None,
-        follow_symlinks: bool = False,
-    ) -> None:
-        super().__init__(url, include=include, exclude=exclude, follow_symlinks=follow_symlinks)
-        self.follow_symlinks = follow_symlinks
+    def __init__(self, url: str, options: LocalOptions | None = None, **values: Any) -> None:
+        super().__init__(url, options, **values)
+        self.follow_symlinks = self.options.follow_symlinks
         self.root = Path(os.path.abspath(os.path.expanduser(path_from_url(url))))
 
     @property

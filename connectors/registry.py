@@ -1,9 +1,9 @@
-"""Map a source string from the command line to a connector.
+"""The kinds of source piiscan reads: one entry per kind, naming its reader, its eraser and its extra.
 
-Connectors are registered as ``"module:Class"`` strings and imported only when
-used, so an optional connector's dependencies (boto3, psycopg, smbprotocol)
-are needed only by those who scan such a source; a failed import names the
-package to install.
+Readers (connectors) and erasers are registered as ``"module:Class"`` strings and imported only when
+used, so an optional source's library (boto3, psycopg, smbprotocol) is needed only by those who scan
+such a source; a failed import names the extra to install (``pip install 'piiscan[s3]'``).  Making a
+source erasable is one ``eraser=`` in its entry and the module that holds the eraser.
 """
 
 from __future__ import annotations
@@ -11,35 +11,53 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from piiscan.connectors.base import Connector
+from piiscan.connectors.base import Connector, ConnectorOptions
 
-#: scheme -> (import target "module:Class", install hint shown when the import fails)
-CONNECTORS: dict[str, tuple[str, str | None]] = {
-    "file": ("piiscan.connectors.local:LocalConnector", None),
-    "sqlite": ("piiscan.connectors.sqlite:SQLiteConnector", None),
-    "postgresql": (
-        "piiscan.connectors.postgres:PostgresConnector",
-        "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
-    ),
-    "postgres": (
-        "piiscan.connectors.postgres:PostgresConnector",
-        "PostgreSQL sources require psycopg: pip install 'psycopg[binary]'",
-    ),
-    "mysql": ("piiscan.connectors.mysql:MySQLConnector", "MySQL/MariaDB sources require PyMySQL: pip install pymysql"),
-    "mariadb": (
-        "piiscan.connectors.mysql:MySQLConnector",
-        "MySQL/MariaDB sources require PyMySQL: pip install pymysql",
-    ),
-    "s3": ("piiscan.connectors.s3:S3Connector", "S3 sources require boto3: pip install boto3"),
-    "smb": ("piiscan.connectors.smb:SMBConnector", "SMB sources require smbprotocol: pip install smbprotocol"),
-}
+if TYPE_CHECKING:  # erasers.py finds its classes here: imported for the annotation only
+    from piiscan.connectors.erasers import Eraser
 
-#: Scan-wide options the command line passes to every source; a connector that has
-#: no such parameter (follow_symlinks for SQLite) simply does not get them.
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One kind of source: its URL schemes, its reader and eraser (``"module:Class"``; no eraser: piiscan
+    cannot change it and plans its locations as manual), the extra its library comes with, and what to
+    tell a user who lacks that library."""
+
+    schemes: tuple[str, ...]
+    reader: str
+    eraser: str | None = None
+    extra: str | None = None
+    install_hint: str | None = None
+
+
+def _requires(what: str, library: str, extra: str) -> str:
+    return f"{what} sources require {library}: pip install 'piiscan[{extra}]'"
+
+
+_AT = "piiscan.connectors."
+#: the kinds piiscan ships with, as (schemes, reader, eraser, extra, install hint); :func:`register` adds more
+BUILT_IN: tuple[SourceKind, ...] = (
+    SourceKind(("file",), _AT + "local:LocalConnector", _AT + "erase_files:LocalFileEraser"),
+    SourceKind(("sqlite",), _AT + "sqlite:SQLiteConnector", _AT + "erase_sql:SQLiteEraser"),
+    SourceKind(("postgresql", "postgres"), _AT + "postgres:PostgresConnector", _AT + "erase_sql:PostgresEraser",
+               "postgres", _requires("PostgreSQL", "psycopg", "postgres")),
+    SourceKind(("mysql", "mariadb"), _AT + "mysql:MySQLConnector", _AT + "erase_sql:MySQLEraser",
+               "mysql", _requires("MySQL/MariaDB", "PyMySQL", "mysql")),
+    SourceKind(("s3",), _AT + "s3:S3Connector", _AT + "erase_files:S3Eraser", "s3", _requires("S3", "boto3", "s3")),
+    SourceKind(("smb",), _AT + "smb:SMBConnector", None, "smb", _requires("SMB", "smbprotocol", "smb")),
+)  # fmt: skip
+
+#: scheme -> its kind (every scheme of a kind maps to the same entry)
+SOURCE_KINDS: dict[str, SourceKind] = {scheme: kind for kind in BUILT_IN for scheme in kind.schemes}
+
+#: Scan-wide options the command line passes to every source; a connector whose options have no such
+#: field (follow_symlinks for SQLite) simply does not get them.
 COMMON_OPTIONS = frozenset({"include", "exclude", "follow_symlinks", "endpoint_url"})
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
@@ -47,26 +65,69 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def register(scheme: str, target: str, install_hint: str | None = None) -> None:
-    """Add a connector, e.g.
+def register(
+    schemes: str | Sequence[str],
+    reader: str,
+    install_hint: str | None = None,
+    *,
+    eraser: str | None = None,
+    extra: str | None = None,
+) -> SourceKind:
+    """Add (or replace) a kind of source, e.g.
     ``register("s3", "piiscan.connectors.s3:S3Connector", "S3 requires boto3: pip install boto3")``."""
-    CONNECTORS[scheme] = (target, install_hint)
+    kind = SourceKind((schemes,) if isinstance(schemes, str) else tuple(schemes), reader, eraser, extra, install_hint)
+    for scheme in kind.schemes:
+        SOURCE_KINDS[scheme] = kind
+    return kind
+
+
+def source_kind(scheme: str) -> SourceKind:
+    """The entry of ``scheme``; ValueError naming the supported schemes when there is none."""
+    kind = SOURCE_KINDS.get(scheme)
+    if kind is None:
+        supported = ", ".join(sorted(SOURCE_KINDS))
+        raise ValueError(f"unknown source scheme '{scheme}://' (supported: {supported})")
+    return kind
 
 
 def connector_class(scheme: str) -> type[Connector]:
-    """The connector class for ``scheme`` (imported now)."""
-    if scheme not in CONNECTORS:
-        supported = ", ".join(sorted(CONNECTORS))
-        raise ValueError(f"unknown source scheme '{scheme}://' (supported: {supported})")
-    target, hint = CONNECTORS[scheme]
+    """The connector class for ``scheme`` (imported now); ImportError with the install hint when its
+    library is missing."""
+    kind = source_kind(scheme)
+    cls: type[Connector] = _load(kind.reader, kind.install_hint)
+    return cls
+
+
+def eraser_class(scheme: str) -> type[Eraser]:
+    """The eraser class for ``scheme`` (imported now); ValueError when piiscan cannot change such sources."""
+    kind = source_kind(scheme)
+    if kind.eraser is None:
+        raise ValueError(f"piiscan cannot change {scheme}:// sources")
+    cls: type[Eraser] = _load(kind.eraser, kind.install_hint)
+    return cls
+
+
+def _load(target: str, install_hint: str | None) -> Any:
     module_name, class_name = target.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        if hint is None:
+        if install_hint is None:
             raise
-        raise ImportError(f"{hint} ({exc})") from exc
+        raise ImportError(f"{install_hint} ({exc})") from exc
     return getattr(module, class_name)
+
+
+def option_names(cls: type[Connector]) -> frozenset[str] | None:
+    """The options connector ``cls`` takes: the fields of its ``options_class``; None when it takes any."""
+    if cls.options_class is not ConnectorOptions or cls.__init__ is Connector.__init__:
+        return cls.options_class.names()
+    # LEGACY, temporary: a connector without an options_class (the SQL connectors until h-sql is merged)
+    # takes its keyword-only parameters.  Delete this branch, and the inspect import, after that merge.
+    accepted = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return None
+    return frozenset(k for k, p in accepted.items() if p.kind is p.KEYWORD_ONLY)
 
 
 def scheme_of(spec: str) -> str:
@@ -110,8 +171,8 @@ def open_source(spec: str, **options: Any) -> Connector:
     COMMON_OPTIONS, which are dropped (file globs do not apply to table names).
     """
     cls = connector_class(scheme_of(spec))
-    accepted = inspect.signature(cls.__init__).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+    accepted = option_names(cls)
+    if accepted is not None:
         options = {k: v for k, v in options.items() if k in accepted or k not in COMMON_OPTIONS}
     return cls(spec, **options)
 

@@ -29,15 +29,16 @@ key; an unusable bucket, endpoint or credentials is a SourceError.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, cast
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError
-from piiscan.connectors.files import SQLITE, FileConnector, FileInfo
+from piiscan.connectors.files import SQLITE, FileConnector, FileInfo, FileOptions
 from piiscan.connectors.formats.common import ReadFailure
 from piiscan.connectors.globs import selected
 
@@ -187,32 +188,30 @@ class S3ObjectFile(io.RawIOBase):
         super().close()
 
 
-class S3Connector(FileConnector):
-    """Objects under ``s3://bucket/prefix``.
+@dataclass(frozen=True)
+class S3Options(FileOptions):
+    """``include`` and ``exclude`` match the keys relative to the prefix."""
 
-    Options: ``include``, ``exclude`` (globs on the relative keys), ``endpoint_url``
-    (S3-compatible stores; else ``AWS_ENDPOINT_URL``), ``region``, ``profile``.
-    """
+    endpoint_url: str | None = field(
+        default=None, metadata={"doc": "URL of an S3-compatible store (MinIO, Ceph, R2); else AWS_ENDPOINT_URL"}
+    )
+    region: str | None = field(default=None, metadata={"doc": "AWS region of the bucket (else boto3's default)"})
+    profile: str | None = field(default=None, metadata={"doc": "profile of the shared AWS config to sign in with"})
+
+
+class S3Connector(FileConnector):
+    """Objects under ``s3://bucket/prefix``."""
 
     schemes = ("s3",)
+    options_class = S3Options
+    options: S3Options
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        include: str | Sequence[str] | None = None,
-        exclude: str | Sequence[str] | None = None,
-        endpoint_url: str | None = None,
-        region: str | None = None,
-        profile: str | None = None,
-    ) -> None:
-        super().__init__(
-            url, include=include, exclude=exclude, endpoint_url=endpoint_url, region=region, profile=profile
-        )
+    def __init__(self, url: str, options: S3Options | None = None, **values: Any) -> None:
+        super().__init__(url, options, **values)
         self.bucket, self.prefix = parse_s3_url(url)
-        self.endpoint_url = endpoint_url
-        self.region = region
-        self.profile = profile
+        self.endpoint_url = self.options.endpoint_url
+        self.region = self.options.region
+        self.profile = self.options.profile
         self.folder = self.prefix if not self.prefix or self.prefix.endswith("/") else self.prefix + "/"
         self._single_key: str | None = None  # set by _walk when the prefix names one object
         self._conn_client: Any = None
@@ -243,12 +242,12 @@ class S3Connector(FileConnector):
         """Endpoint, bucket and key: the same object whatever prefix (``p``, ``p/``, ``p/sub``) reached it."""
         return f"s3://{self.endpoint_url or ''}\x1f{self.bucket}/{self._key(item_id)}"
 
-    def _open(self, rel_path: str) -> S3ObjectFile:
+    def _open(self, rel_path: str) -> BinaryIO:
         try:
             client = self._client()
         except (BotoCoreError, ValueError) as exc:
             raise ReadFailure(f"cannot open a client for {self.source} ({type(exc).__name__})") from None
-        return S3ObjectFile(client, self.bucket, self._key(rel_path))
+        return cast(BinaryIO, S3ObjectFile(client, self.bucket, self._key(rel_path)))  # a raw binary stream
 
     def current(self, item_id: str) -> ItemRef | ItemProblem | None:
         """One listing request for the key (the same fields, so the same fingerprint, as :meth:`enumerate`),
@@ -340,7 +339,7 @@ class S3Connector(FileConnector):
                 restore = self._client().head_object(Bucket=self.bucket, Key=obj["Key"]).get("Restore")
             except (ClientError, BotoCoreError):
                 return False  # reading it would fail the same way; skipped as archived
-        return bool(restore) and 'ongoing-request="false"' in restore
+        return isinstance(restore, str) and 'ongoing-request="false"' in restore
 
     def _listing_reason(self, exc: BaseException) -> str:
         if isinstance(exc, NoCredentialsError):

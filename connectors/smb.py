@@ -36,15 +36,16 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 
 import smbclient
 from smbprotocol.exceptions import LogonFailure, SMBException, SMBOSError
 
 from piiscan.connectors.base import ItemProblem, ItemRef, Severity, SourceError
-from piiscan.connectors.files import SQLITE, FileConnector, FileInfo
+from piiscan.connectors.files import SQLITE, FileConnector, FileInfo, FileOptions
 from piiscan.connectors.formats.common import ReadFailure
 
 PASSWORD_VARIABLE = "PIISCAN_SMB_PASSWORD"
@@ -143,26 +144,26 @@ class SMBFile(io.RawIOBase):
         super().close()
 
 
-class SMBConnector(FileConnector):
-    """Files under ``smb://[user@]server[:port]/share/path``.
+@dataclass(frozen=True)
+class SMBOptions(FileOptions):
+    """``include`` and ``exclude`` match the paths relative to the share path."""
 
-    Options: ``include``, ``exclude`` (globs on the relative paths), ``password_env``
-    (name of the environment variable holding the password; default ``PIISCAN_SMB_PASSWORD``).
-    """
+    password_env: str | None = field(
+        default=None, metadata={"doc": f"environment variable holding the password (default {PASSWORD_VARIABLE})"}
+    )
+
+
+class SMBConnector(FileConnector):
+    """Files under ``smb://[user@]server[:port]/share/path``."""
 
     schemes = ("smb",)
+    options_class = SMBOptions
+    options: SMBOptions
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        include: str | Sequence[str] | None = None,
-        exclude: str | Sequence[str] | None = None,
-        password_env: str | None = None,
-    ) -> None:
+    def __init__(self, url: str, options: SMBOptions | None = None, **values: Any) -> None:
         self.user, self.server, self.port, self.share, self.path = parse_smb_url(url)
-        super().__init__(url, include=include, exclude=exclude, password_env=password_env)
-        self.password_env = password_env
+        super().__init__(url, options, **values)
+        self.password_env = self.options.password_env
         self._single_file: str | None = None  # set by _walk when the path names one file
         self._conn_cache: dict[str, Any] | None = None
 
@@ -216,7 +217,7 @@ class SMBConnector(FileConnector):
 
     # -- the FileConnector core ------------------------------------------------------
 
-    def _open(self, rel_path: str) -> SMBFile:
+    def _open(self, rel_path: str) -> BinaryIO:
         target = self._single_file if self._single_file is not None else rel_path
         if ".." in target.split("/"):
             raise ValueError("item id must stay inside the share path")
@@ -229,7 +230,7 @@ class SMBConnector(FileConnector):
             raw = smbclient.open_file(unc, mode="rb", buffering=0, share_access="rwd", **kwargs)
         except (SMBException, OSError) as exc:
             raise ReadFailure(f"cannot open file {rel_path}: {status_reason(exc)}") from None
-        return SMBFile(raw, rel_path)  # type: ignore[return-value]
+        return cast(BinaryIO, SMBFile(raw, rel_path))  # a raw binary stream
 
     def _walk(self) -> Iterator[FileInfo | ItemProblem]:
         try:

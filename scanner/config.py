@@ -6,9 +6,7 @@ workers as a dict); there is no global mutable settings object.
 
 from __future__ import annotations
 
-import inspect
 import json
-import math
 import os
 import re
 import tomllib
@@ -18,6 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import tomli_w
+
+from piiscan.connectors.base import ConnectorOptions, OptionError
+from piiscan.connectors.registry import connector_class, open_source, option_names, redact_spec, scheme_of
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.index.retention import (
     AuditSettings,
@@ -62,8 +64,6 @@ class NamedSource:
 
     def to_dict(self) -> dict[str, Any]:
         """The table as written in piiscan.toml (secrets are only ever environment variable names)."""
-        from piiscan.connectors.registry import redact_spec
-
         out: dict[str, Any] = {"url": redact_spec(self.url)}
         if self.include:
             out["include"] = list(self.include)
@@ -254,8 +254,6 @@ def _apply(config: ScanConfig, values: dict[str, Any], origin: str) -> ScanConfi
 # -- [sources.NAME] ---------------------------------------------------------------
 def _apply_sources(config: ScanConfig, data: dict[str, Any], path: Path) -> ScanConfig:
     """Named sources, checked against their connector; plain ``scan.sources`` may hold no password either."""
-    from piiscan.connectors.registry import redact_spec
-
     for spec in data.get("scan", {}).get("sources", []) if isinstance(data.get("scan"), dict) else []:
         if isinstance(spec, str) and _url_has_password(spec):
             raise ConfigError(f"{path}: scan.sources: {redact_spec(spec)}: {_NO_URL_PASSWORD}")
@@ -299,7 +297,7 @@ def _named_source(name: str, table: Any, path: Path) -> NamedSource:
             raise ConfigError(f"{where}.{key}: secrets are not allowed in the config file; use password_env")
         if key.endswith("_env") and (not isinstance(value, str) or not value.strip()):
             raise ConfigError(f"{where}.{key}: must name an environment variable")
-    _check_connector_options(url, [*options, *filters], where)
+    _check_connector_options(url, {**options, **filters}, where)
     return NamedSource(
         name=name,
         url=url,
@@ -310,67 +308,30 @@ def _named_source(name: str, table: Any, path: Path) -> NamedSource:
     )
 
 
-def _check_connector_options(url: str, keys: Sequence[str], where: str) -> None:
-    """Every key must be a keyword parameter of the URL's connector."""
-    from piiscan.connectors.registry import scheme_of
+def _check_connector_options(url: str, values: Mapping[str, Any], where: str) -> None:
+    """Every key must be an option of the URL's connector, of the kind its options dataclass declares.
 
+    Imports the connector; one whose library is not installed is not checked (the scan names the extra to
+    install)."""
     scheme = scheme_of(url)
     try:
-        accepted = connector_parameters(scheme)
+        cls = connector_class(scheme)
     except ValueError as exc:
         raise ConfigError(f"{where}.url: {exc}") from None
+    except ImportError:
+        return
+    accepted = option_names(cls)
     if accepted is None:
         return
-    for key in keys:
+    for key in values:
         if key not in accepted:
             hint = f"{scheme}:// sources take {', '.join(sorted(accepted))}" if accepted else f"{scheme}:// takes none"
             raise ConfigError(f"{where}: unknown option '{key}' ({hint}, plus {', '.join(_SOURCE_KEYS)})")
-
-
-def connector_parameters(scheme: str) -> frozenset[str] | None:
-    """The keyword options the connector of ``scheme`` takes; None when it takes any (``**options``) or
-    cannot be told (its package is not installed: the scan then names the package to install).
-
-    Read from the connector's source code when it defines ``__init__`` itself, so loading a config file does
-    not import psycopg, boto3 and the rest (seconds on a busy machine) for a lookup that needs none of them.
-    ValueError for an unknown scheme."""
-    from piiscan.connectors.registry import CONNECTORS, connector_class
-
-    if scheme not in CONNECTORS:
-        connector_class(scheme)  # raises the registry's "unknown source scheme" error
-    module_name, class_name = CONNECTORS[scheme][0].split(":")
-    parameters = _static_init_parameters(module_name, class_name)
-    if parameters is not None:
-        return parameters
-    try:
-        init = inspect.signature(connector_class(scheme).__init__).parameters
-    except ImportError:
-        return None
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in init.values()):
-        return None
-    return frozenset(k for k, p in init.items() if p.kind is p.KEYWORD_ONLY)
-
-
-def _static_init_parameters(module_name: str, class_name: str) -> frozenset[str] | None:
-    """Keyword-only parameters of ``class_name.__init__`` as written in the module's source, or None."""
-    import ast
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec(module_name)
-        source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else None
-    except (ImportError, OSError, ValueError):
-        return None
-    if source is None:
-        return None
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                    if item.args.kwarg is not None:
-                        return None
-                    return frozenset(a.arg for a in item.args.kwonlyargs)
-    return None
+    if cls.options_class is not ConnectorOptions:  # LEGACY (until h-sql is merged): connectors without one
+        try:
+            cls.options_class.from_mapping(values, where)
+        except OptionError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _url_has_password(spec: str) -> bool:
@@ -388,8 +349,6 @@ def _spec_key(spec: str, exact: bool = True) -> str:
     ``mysql://user@host:3306/db``, as the index records it; imports the connector); else local paths
     absolute and other URLs as given (for checking a config file without importing connectors)."""
     if exact:
-        from piiscan.connectors.registry import open_source
-
         try:
             return open_source(spec).source  # no I/O: connectors connect lazily
         except (ValueError, ImportError, OSError):  # an unusable spec is reported when it is scanned
@@ -403,8 +362,6 @@ def _spec_key(spec: str, exact: bool = True) -> str:
 def effective_config(config: ScanConfig) -> dict[str, Any]:
     """The configuration in effect, shaped like piiscan.toml (``config show`` prints it; the output loads
     back as a config file).  Secrets cannot be in it: sources name environment variables."""
-    from piiscan.connectors.registry import redact_spec
-
     scan: dict[str, Any] = {}
     for f in fields(ScanConfig):
         if f.name in ("detectors", "retention", "audit", "named_sources"):
@@ -442,54 +399,9 @@ def _plain(value: Any) -> Any:
 
 
 def render_config_toml(data: Mapping[str, Any]) -> str:
-    """``data`` (from :func:`effective_config`) as TOML: scalars and arrays, then sub-tables, then arrays
-    of tables, each section's keys in the order given."""
-    lines: list[str] = []
-    _toml_table(data, [], lines)
-    return "\n".join(lines).strip("\n") + "\n"
+    """``data`` (from :func:`effective_config`) as TOML (tomli-w: tables after their section's values)."""
+    return tomli_w.dumps(dict(data))
 
 
 def render_config_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _toml_table(table: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
-    def is_table_array(v: Any) -> bool:
-        return isinstance(v, list) and bool(v) and all(isinstance(x, Mapping) for x in v)
-
-    scalars = [(k, v) for k, v in table.items() if not isinstance(v, Mapping) and not is_table_array(v)]
-    if path and (scalars or not any(isinstance(v, Mapping) or is_table_array(v) for v in table.values())):
-        lines += ["", f"[{'.'.join(_toml_key(p) for p in path)}]"]
-    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars]
-    for key, value in table.items():
-        if isinstance(value, Mapping):
-            _toml_table(value, [*path, key], lines)
-    for key, value in table.items():
-        if is_table_array(value):
-            for entry in value:
-                lines += ["", f"[[{'.'.join(_toml_key(p) for p in [*path, key])}]]"]
-                lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items()]
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
-
-
-def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return ("inf" if value > 0 else "-inf") if math.isinf(value) else "nan" if math.isnan(value) else repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return _toml_string(str(value))

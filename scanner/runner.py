@@ -142,7 +142,7 @@ def build_plan(
                     continue
                 plan.units.extend(connector.plan(entry, config.unit_bytes))
             if only_items is None:
-                globs = (tuple(connector.options.get("include") or ()), tuple(connector.options.get("exclude") or ()))
+                globs = (tuple(getattr(connector, "include", ())), tuple(getattr(connector, "exclude", ())))
                 plan.complete_sources[connector.source] = globs
             plan.connectors.setdefault(connector.source, connector)  # the same source named twice: its first
             _relationships(plan, plan.connectors[connector.source], config.infer_relationships)

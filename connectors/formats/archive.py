@@ -80,6 +80,8 @@ _ARCHIVE_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,
     gzip.BadGzipFile,
 )
+#: a nested archive's corruption, ours or the libraries'
+_NESTED_ERRORS: tuple[type[BaseException], ...] = (ReadFailure, *_ARCHIVE_ERRORS)
 
 
 @dataclass
@@ -192,7 +194,7 @@ class _Reading:
             return
         path = prefix + member.name
         if nested:
-            yield from self.nested(data, fmt, compression, path + NESTING, depth + 1)  # type: ignore[arg-type]
+            yield from self.nested(data, fmt, compression, path + NESTING, depth + 1)
         else:
             yield from self.results(data, member.name, path)
 
@@ -206,7 +208,7 @@ class _Reading:
                     self.tally(f"{{}} not read: over {MAX_MEMBER_BYTES >> 20} MB")
                     return
             yield from self.archive(io.BytesIO(data), fmt, prefix, depth)
-        except (ReadFailure, *_ARCHIVE_ERRORS):
+        except _NESTED_ERRORS:
             self.tally("{} failed: corrupt archive")
 
     def results(self, data: bytes, name: str, path: str) -> Iterator[ReadResult]:

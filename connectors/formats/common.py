@@ -16,7 +16,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -258,7 +258,7 @@ def find_newline(stream: BinaryIO) -> int | None:
     return None
 
 
-def skip_bytes(stream: BinaryIO, count: int) -> None:
+def skip_bytes(stream: BinaryIO | io.BufferedIOBase, count: int) -> None:
     """Advance a non-seekable (decompressing) stream by reading."""
     while count > 0:
         block = stream.read(min(BLOCK_BYTES, count))
@@ -278,7 +278,7 @@ class RangeStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         want = len(buffer) if self._left is None else min(len(buffer), self._left)
         if want <= 0:
             return 0
@@ -293,15 +293,15 @@ class ShortReads(io.RawIOBase):
     """``read(n)`` returns what one ``read1`` gives, so data decompressed before a
     truncation reaches the reader instead of being lost with a half-filled block."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: io.BufferedIOBase) -> None:
         super().__init__()
         self._raw = raw
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self._raw.read1(len(buffer))  # type: ignore[attr-defined]
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read1(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -319,7 +319,7 @@ class Utf8Stream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         while not self._buffer:
             block = self._raw.read(BLOCK_BYTES)
             if self._decoder is None:
@@ -347,7 +347,7 @@ class PrefixedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         if self._prefix:
             size = min(len(buffer), len(self._prefix))
             buffer[:size] = self._prefix[:size]

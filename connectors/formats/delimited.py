@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -45,7 +45,7 @@ def read_header(stream: BinaryIO, fmt: str) -> tuple[list[str], int]:
             consumed += len(line)
             yield decode_lenient(line)
 
-    quoting = csv.QUOTE_MINIMAL if fmt == "csv" else csv.QUOTE_NONE
+    quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if fmt == "csv" else csv.QUOTE_NONE
     try:
         fields = next(csv.reader(lines(), delimiter=DELIMITERS[fmt], quoting=quoting), None)
     except csv.Error:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any, BinaryIO
 
@@ -169,7 +169,8 @@ def _parts(
             continue
         elif kind == "message/rfc822":
             inner = part.get_payload()
-            data = inner[0].as_bytes(policy=policy.default) if inner else b""
+            forwarded = inner[0] if isinstance(inner, list) and inner else None
+            data = forwarded.as_bytes(policy=policy.default) if isinstance(forwarded, Message) else b""
             yield from _attachment(data, name or FORWARDED_NAME, number, read_attachment)
         elif part.is_multipart():
             continue
@@ -177,7 +178,7 @@ def _parts(
             if name:  # an attachment named after a person is a finding, read or not
                 yield name_text("attachment", name, {"message": number})
             if name and supported(name):
-                yield from _attachment(part.get_payload(decode=True) or b"", name, number, read_attachment)
+                yield from _attachment(_payload(part), name, number, read_attachment)
             else:
                 tally.unsupported += 1
         elif kind == "text/plain":
@@ -186,12 +187,18 @@ def _parts(
             yield from _html(_text(part), {"message": number, "part": index})
 
 
+def _payload(part: EmailMessage) -> bytes:
+    """The part's body with its transfer encoding (base64, quoted-printable) undone; b"" when it has none."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _text(part: EmailMessage) -> str:
     """The decoded text of a part; an unknown charset falls back to UTF-8, else cp1252."""
     try:
         return part.get_content()
     except (LookupError, UnicodeError):
-        return decode_lenient(part.get_payload(decode=True) or b"")
+        return decode_lenient(_payload(part))
 
 
 def _plain(text: str, prefix: dict[str, Any]) -> Iterator[LocatedText]:

@@ -120,6 +120,12 @@ def _open_document(stream: BinaryIO) -> BinaryIO | ItemProblem:
     return seekable
 
 
+def missing_library(what: str, library: str) -> ItemProblem:
+    """Why a document was not read when the optional library that reads it is not installed: the item is
+    skipped, naming the extra that brings the library (the base install reads no office documents)."""
+    return ItemProblem("", "skipped", f"{what} not read: {library} is not installed (pip install 'piiscan[office]')")
+
+
 def _guarded(results: Iterator[Any], what: str) -> Iterator[Any]:
     """``results`` with any library error while producing them turned into a ReadFailure.
 
@@ -150,12 +156,15 @@ def get_column_letter(position: int) -> str:
 def read_xlsx(stream: BinaryIO) -> Iterator[ReadResult]:
     """Every sheet's name, and every worksheet's non-empty rows as TableBatches located by sheet and Excel
     row number."""
+    try:
+        from openpyxl import load_workbook  # optional (piiscan[office]), loaded when a workbook is read
+    except ImportError:
+        yield missing_library("Excel workbook", "openpyxl")
+        return
     document = _open_document(stream)
     if isinstance(document, ItemProblem):
         yield document
         return
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(document, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # as in _guarded
@@ -260,17 +269,20 @@ def _cell_text(value: Any) -> str | None:
 
 def read_docx(stream: BinaryIO) -> Iterator[ReadResult]:
     """Body paragraphs and top-level table cells as LocatedText."""
+    try:
+        from docx import Document  # optional (piiscan[office]), loaded when a Word document is read
+    except ImportError:
+        yield missing_library("Word document", "python-docx")
+        return
     document = _open_document(stream)
     if isinstance(document, ItemProblem):
         yield document
         return
-    yield from located_chunks(_guarded(_docx_texts(document), "Word document"))
+    yield from located_chunks(_guarded(_docx_texts(Document, document), "Word document"))
 
 
-def _docx_texts(stream: BinaryIO) -> Iterator[tuple[dict[str, Any], str]]:
-    from docx import Document
-
-    document = Document(stream)
+def _docx_texts(open_document: Any, stream: BinaryIO) -> Iterator[tuple[dict[str, Any], str]]:
+    document = open_document(stream)
     for index, paragraph in enumerate(document.paragraphs, 1):
         text = paragraph.text
         if text.strip():

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 from piiscan.connectors.base import ItemProblem, ReadResult
 from piiscan.connectors.formats.common import ReadFailure, plural
-from piiscan.connectors.formats.office import located_chunks, seekable_stream
+from piiscan.connectors.formats.office import located_chunks, missing_library, seekable_stream
 
 NO_TEXT = "no text layer (scanned image?)"
 ENCRYPTED = "encrypted PDF"
@@ -38,9 +38,12 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 def read_pdf(stream: BinaryIO) -> Iterator[ReadResult]:
     """LocatedText chunks of every page's text lines, or why the PDF was not read."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
-
+    try:  # optional (piiscan[office]), loaded when a PDF is read
+        from pypdf import PdfReader
+        from pypdf.errors import DependencyError, FileNotDecryptedError
+    except ImportError:
+        yield missing_library("PDF", "pypdf")
+        return
     seekable = seekable_stream(stream)
     if isinstance(seekable, ItemProblem):
         yield seekable

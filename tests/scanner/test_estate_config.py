@@ -208,6 +208,8 @@ def test_a_password_in_plain_scan_sources_is_refused(tmp_path: Path) -> None:
         ("include = []", "sources.hr: 'url' is required"),
         ('url = "/data"\nenabled = "no"', "sources.hr.enabled: must be true or false"),
         ('url = "postgresql://db/hr"\npassword_env = ""', "sources.hr.password_env: must name an environment variable"),
+        ('url = "/data"\nfollow_symlinks = "yes"', "sources.hr.follow_symlinks: must be true or false"),
+        ('url = "s3://lake/"\nregion = 3', "sources.hr.region: must be a string"),
     ],
 )
 def test_bad_source_tables_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
