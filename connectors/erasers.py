@@ -45,7 +45,8 @@ REDACTION = "[erased]"
 #: Keyed hash of bytes (``scanner.erasure`` passes ``HMAC(key, data)`` hex); erasers never see the key.
 Digest = Callable[[bytes], str]
 
-Outcome = Literal["done", "already_done", "refused", "failed", "dry_run"]
+#: ``manual``: recorded, never executed (the plan names what a person must do and where)
+Outcome = Literal["done", "already_done", "refused", "failed", "dry_run", "manual"]
 
 
 @dataclass(frozen=True)
