@@ -314,6 +314,59 @@ def key_values(locators: list[dict[str, Any]], kind: str, columns: tuple[str, ..
 ReadResult = TextChunk | TableBatch | ItemProblem
 
 
+_WRONG = object()  # what _checked returns for a value that does not fit its type
+
+
+def _field_types(cls: type[ConnectorOptions]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def _checked(value: Any, expected: Any) -> Any:
+    """``value`` as a field of type ``expected`` holds it (lists as tuples), or _WRONG.  The types options
+    use: bool, int, float, str, ``X | None``, ``tuple[str, ...]`` and Literal; anything else is not checked."""
+    origin, args = typing.get_origin(expected), typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        for option in (a for a in args if a is not type(None)):
+            checked = _checked(value, option)
+            if checked is not _WRONG:
+                return checked
+        return _WRONG
+    if origin is tuple:
+        if value is None:
+            return ()
+        items = (value,) if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+            return _WRONG
+        return tuple(items)
+    if origin is Literal:
+        return value if value in args else _WRONG
+    if expected is bool:
+        return value if isinstance(value, bool) else _WRONG
+    if expected is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else _WRONG
+    if expected is float:
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else _WRONG
+    if expected is str:
+        return value if isinstance(value, str) else _WRONG
+    return value
+
+
+def _kind(expected: Any) -> str:
+    """How an error message and the docs name a field's type."""
+    origin, args = typing.get_origin(expected), typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_kind(a) for a in args if a is not type(None))
+    if origin is tuple:
+        return "a list of strings"
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, args))
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+    return names.get(expected, getattr(expected, "__name__", str(expected)))
+
+
 class OptionError(ValueError):
     """A connector option with a value of the wrong kind, or not an option at all; one line, naming the
     option and never quoting its value (it may be a secret written in the wrong place)."""
@@ -374,59 +427,6 @@ class ConnectorOptions:
                 default = f.default_factory()
             out.append(OptionDoc(f.name, _kind(types_[f.name]), default, f.metadata.get("doc", "")))
         return out
-
-
-_WRONG = object()  # what _checked returns for a value that does not fit its type
-
-
-def _field_types(cls: type[ConnectorOptions]) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in fields(cls)}
-
-
-def _checked(value: Any, expected: Any) -> Any:
-    """``value`` as a field of type ``expected`` holds it (lists as tuples), or _WRONG.  The types options
-    use: bool, int, float, str, ``X | None``, ``tuple[str, ...]`` and Literal; anything else is not checked."""
-    origin, args = typing.get_origin(expected), typing.get_args(expected)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        for option in (a for a in args if a is not type(None)):
-            checked = _checked(value, option)
-            if checked is not _WRONG:
-                return checked
-        return _WRONG
-    if origin is tuple:
-        if value is None:
-            return ()
-        items = (value,) if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
-            return _WRONG
-        return tuple(items)
-    if origin is Literal:
-        return value if value in args else _WRONG
-    if expected is bool:
-        return value if isinstance(value, bool) else _WRONG
-    if expected is int:
-        return value if isinstance(value, int) and not isinstance(value, bool) else _WRONG
-    if expected is float:
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else _WRONG
-    if expected is str:
-        return value if isinstance(value, str) else _WRONG
-    return value
-
-
-def _kind(expected: Any) -> str:
-    """How an error message and the docs name a field's type."""
-    origin, args = typing.get_origin(expected), typing.get_args(expected)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_kind(a) for a in args if a is not type(None))
-    if origin is tuple:
-        return "a list of strings"
-    if origin is Literal:
-        return "one of " + ", ".join(map(str, args))
-    names = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
-    return names.get(expected, getattr(expected, "__name__", str(expected)))
 
 
 class Connector(ABC):
