@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # loaded by cmd_detect only: it pulls in the detectors' libra
 log = logging.getLogger("piiscan")
 
 
-
 class UsageError(Exception):
     """Bad arguments discovered after parsing (exit code 2)."""
 

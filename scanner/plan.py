@@ -47,7 +47,6 @@ class Plan:
         return sum(u.size for u in self.units)
 
 
-
 def failed_result(unit: WorkUnit, reason: str) -> UnitResult:
     """The result of a unit that did not run to the end: no findings, one 'failed' problem naming why."""
     return UnitResult(

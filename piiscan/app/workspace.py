@@ -116,7 +116,6 @@ class Workspace:
         folder = private_dir(out)
         bundle = None
         if export:  # adds report["export"], so before the report is written
-
             bundle = write_export(report, self.index, self.config, hasher, folder)
         paths = {"json": folder / "report.json", "html": folder / "report.html"}
         write_private(paths["json"], render_dsar_json(report))

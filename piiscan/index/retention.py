@@ -657,7 +657,6 @@ def parse_audit(section: Any, base: AuditSettings | None = None) -> AuditSetting
             merged[str(category)] = _strings(words, f"special_categories.{category}") if words != [] else ()
         values["special_categories"] = tuple((c, w) for c, w in merged.items() if w)
     if "fail_on" in values:
-
         for expression in values["fail_on"]:
             try:
                 parse_fail_on(expression)

@@ -21,7 +21,6 @@ class Sanitiser:
     def __init__(self, settings: DetectorSettings, detectors: Sequence[Detector] | None = None) -> None:
         """``detectors``: reuse an engine's identifier detectors instead of building a second set."""
         if detectors is None:
-
             detectors = build_identifier_detectors(settings)
         self._detectors = list(detectors)
         self._cache: dict[str, tuple[str, bool]] = {}
