@@ -25,8 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
-from piiscan.detectors.base import UPPER_LETTERS, Detector, Match, has_min_digits
-from piiscan.detectors.nlp import name_match
+from piiscan.detectors.base import UPPER_LETTERS, Match, has_min_digits
+from piiscan.detectors.nlp import NameRuleDetector, name_match
 
 #: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
 _UPPER = UPPER_LETTERS
@@ -216,7 +216,7 @@ class _Block:
         return True
 
 
-class AddressDetector(Detector):
+class AddressDetector(NameRuleDetector):
     """LOCATION: street addresses and address blocks (see module doc)."""
 
     name = "street_address"
@@ -379,7 +379,7 @@ COUNTRY_SCORE = 0.75
 CUED_PLACE_SCORE = 0.7
 
 
-class PlaceNameDetector(Detector):
+class PlaceNameDetector(NameRuleDetector):
     """LOCATION: country names (phonenumbers' English names) and capitalised place names after
     a movement or residence phrase; the small NER model misses both in short sentences."""
 

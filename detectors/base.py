@@ -15,11 +15,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
+
+import regex
+
+if TYPE_CHECKING:  # settings import custom recognizers, which are detectors: for type hints only
+    from piiscan.detectors.settings import DetectorSettings
 
 #: Upper-case letters of the Latin, Greek and Cyrillic scripts, for regex classes: a capitalised
 #: word starts with one ("Árnþórsson", "ΠΑΦΟΣ"); Python's ``re`` has no \p{Lu}.
 UPPER_LETTERS = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽΆΈ-ΏΑ-ΩЀ-Я"
+
+
+#: A compiled pattern: Python's ``re`` for built-in detectors; the ``regex`` module (which can stop a
+#: search after a timeout) for patterns a user wrote (:mod:`piiscan.detectors.custom`).
+CompiledPattern = re.Pattern[str] | regex.Pattern[str]
+PatternMatch = re.Match[str] | regex.Match[str]
 
 
 class Validation(Enum):
@@ -69,8 +80,9 @@ class Detector:
     Subclasses set ``name``, ``version``, ``entity``, ``patterns`` and
     ``keywords`` (cheap pre-filter: the detector only runs on text containing
     one of them; empty means always run), and override ``validate``,
-    ``normalise`` and ``mask`` as needed.  ``context`` words raise the score of
-    a NO_OPINION match when they occur near it or in the field name;
+    ``normalise`` and ``mask`` as needed; one that reads more of the settings
+    than its threshold overrides :meth:`from_settings`, the one way workers
+    build it.  ``context`` words raise the score of a NO_OPINION match when they occur near it or in the field name;
     ``negative_context`` words ("order", "invoice" ...) lower it when no
     context word is there.  Both match whole words and their common
     inflections (:func:`context_pattern`), so "call" also finds "called" and
@@ -119,15 +131,27 @@ class Detector:
     def __init__(self, threshold: float | None = None) -> None:
         if threshold is not None:
             self.threshold = threshold
-        self._compiled = [(p, re.compile(p.regex)) for p in self.patterns]
+        self._compiled = [(p, self._compile(p.regex)) for p in self.patterns]
         self._context_re = context_pattern(tuple(self.context))
         self._negative_re = context_pattern(tuple(self.negative_context))
         #: value -> (validation, normalised, mask): the same email or IP address recurs on many lines
         self._seen: dict[str, tuple[Validation, str, str]] = {}
 
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> Self:
+        """The detector as a worker builds it (once per process, never at import time): thresholded at
+        ``settings.score_threshold``.  A subclass that reads other settings (regions, date order) overrides
+        this, so builders never need to know which class wants what."""
+        return cls(threshold=settings.score_threshold)
+
     @property
     def entities(self) -> tuple[str, ...]:
         return (self.entity,)
+
+    def take_problems(self) -> list[str]:
+        """One-line problems since the last call (a user's pattern that timed out), reported per item by
+        the scanner; never the text searched.  Built-in detectors have none."""
+        return []
 
     def might_match(self, text: str) -> bool:
         """Cheap pre-filter before running regexes."""
@@ -136,6 +160,8 @@ class Detector:
         return any(k in text for k in self.keywords)
 
     def validate(self, value: str) -> Validation:
+        """CONFIRM (a checksum or library says valid: score raised to :data:`CONFIRMED_SCORE`),
+        NO_OPINION (the pattern score stands, context adjusts it) or REJECT (the candidate is dropped)."""
         return Validation.NO_OPINION
 
     def normalise(self, value: str) -> str:
@@ -192,7 +218,7 @@ class Detector:
         """Named filters on a candidate in its text (e.g. "version 1.2.3.4" is no IP address)."""
         return True
 
-    def spans(self, m: re.Match[str]) -> Iterator[tuple[int, int]]:
+    def spans(self, m: PatternMatch) -> Iterator[tuple[int, int]]:
         """Candidate spans of one regex match, best first: the first one not rejected is used.
 
         The span is the ``value`` group when the pattern has one, else the whole match;
@@ -205,7 +231,7 @@ class Detector:
         value = " ".join(value.split())
         for candidate in dict.fromkeys((value, value.upper())):
             for _, compiled in self._compiled:
-                m = compiled.fullmatch(candidate)
+                m = self._fullmatch(compiled, candidate)
                 if m and self.validate(candidate) is not Validation.REJECT:
                     return self.normalise(candidate)
         return None
@@ -258,16 +284,24 @@ class Detector:
                     out[i].append(found)
         return out
 
-    def _finditer(self, compiled: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    def _compile(self, source: str) -> CompiledPattern:
+        """A pattern of :attr:`patterns`, compiled (built-in patterns: with ``re``)."""
+        return re.compile(source)
+
+    def _finditer(self, compiled: CompiledPattern, text: str) -> Iterator[PatternMatch]:
         """``compiled.finditer(text)``, searched from each :attr:`anchor` when the detector has one."""
         if self.anchor:
             return anchored_finditer(compiled, text, self.anchor, self.anchor_reach)
         return compiled.finditer(text)
 
+    def _fullmatch(self, compiled: CompiledPattern, text: str) -> PatternMatch | None:
+        """``compiled.fullmatch(text)`` (:meth:`canonical` asks whether a whole value is one identifier)."""
+        return compiled.fullmatch(text)
+
     def _accept(
         self,
         pattern: Pattern,
-        m: re.Match[str],
+        m: PatternMatch,
         text: str,
         offset: int,
         field: str | None,
@@ -319,7 +353,7 @@ class Detector:
         return verdict
 
 
-def anchored_finditer(compiled: re.Pattern[str], text: str, anchor: str, reach: int) -> Iterator[re.Match[str]]:
+def anchored_finditer(compiled: CompiledPattern, text: str, anchor: str, reach: int) -> Iterator[PatternMatch]:
     """The matches ``compiled.finditer(text)`` gives, for a pattern whose every match holds ``anchor``
     fewer than ``reach`` characters after its start, with no space before it.
 

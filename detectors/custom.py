@@ -7,6 +7,12 @@ plain data that travels to worker processes, and each worker builds a
 :class:`CustomDetector` from it: a real :class:`piiscan.detectors.base.Detector`, so a
 custom identifier is validated, scored with context, pre-filtered, normalised,
 masked, hashed and looked up like a built-in one.
+
+A user's pattern runs in the ``regex`` module with a timeout (as presidio-analyzer's
+pattern recognizers do), so one catastrophic pattern cannot hang a worker: a search
+that takes longer than ``settings.regex_timeout_s`` stops, the detector reports the
+problem (:meth:`CustomDetector.take_problems`, one line naming the recognizer) and
+every other detector's findings in that text stand.
 """
 
 from __future__ import annotations
@@ -14,18 +20,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from piiscan.detectors.base import Detector, Pattern, Validation, mask_middle
+import regex
+
+from piiscan.detectors.base import CompiledPattern, Detector, Pattern, PatternMatch, Validation, mask_middle
 
 if TYPE_CHECKING:
     from piiscan.detectors.settings import DetectorSettings
 
 #: Bumped when the way a definition becomes a detector changes; part of every custom detector's version.
 CUSTOM_DETECTOR_VERSION = "1"
+#: Seconds one search of a user's pattern may take on one text (``settings.regex_timeout_s``).
+REGEX_TIMEOUT_S = 1.0
 
 _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _DETECTOR_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -143,9 +153,10 @@ class CustomRecognizer:
         label = f"custom recognizer {entity}"
         if not isinstance(self.pattern, str) or not self.pattern:
             raise ValueError(f"{label}: 'pattern' must be a non-empty regular expression")
-        try:
+        try:  # Python's syntax (what the pre-filter's analysis reads), run by the regex module
             compiled = re.compile(self.pattern)
-        except re.error as exc:
+            regex.compile(self.pattern)
+        except (re.error, regex.error) as exc:
             raise ValueError(f"{label}: 'pattern' is not a valid regular expression ({exc})") from None
         if compiled.search(""):
             raise ValueError(f"{label}: 'pattern' matches the empty string")
@@ -313,7 +324,9 @@ class CustomDetector(Detector):
 
     batch_safe = False  # a user's regex may see across the line breaks that join texts in find_many
 
-    def __init__(self, definition: CustomRecognizer, threshold: float | None = None) -> None:
+    def __init__(
+        self, definition: CustomRecognizer, threshold: float | None = None, regex_timeout_s: float = REGEX_TIMEOUT_S
+    ) -> None:
         self.definition = definition
         self.name = definition.name  # type: ignore[misc]
         self.version = definition.version  # type: ignore[misc]
@@ -325,10 +338,44 @@ class CustomDetector(Detector):
         self.triggers, self.keywords = prefilter_triggers(definition.pattern)  # type: ignore[misc]
         self._validate = _validator_table()[definition.validator] if definition.validator else None
         self._normalise = NORMALISERS[definition.normalise]
+        self.regex_timeout_s = regex_timeout_s
+        #: searches stopped by the timeout since :meth:`take_problems` last reported them
+        self._timeouts = 0
         super().__init__(threshold)
 
+    @classmethod
+    def from_definition(cls, definition: CustomRecognizer, settings: DetectorSettings) -> Self:
+        """The detector of one definition, as a worker builds it: the entity's threshold, the settings' timeout."""
+        return cls(definition, settings.threshold_for(definition.entity), settings.regex_timeout_s)
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.definition, self.threshold))
+        return (type(self), (self.definition, self.threshold, self.regex_timeout_s))
+
+    def _compile(self, source: str) -> regex.Pattern[str]:
+        return regex.compile(source)
+
+    def _finditer(self, compiled: CompiledPattern, text: str) -> Iterator[PatternMatch]:
+        """The pattern's matches in ``text`` until the search takes longer than the timeout (then counted)."""
+        try:
+            yield from _user_pattern(compiled).finditer(text, timeout=self.regex_timeout_s)
+        except TimeoutError:
+            self._timeouts += 1
+
+    def _fullmatch(self, compiled: CompiledPattern, text: str) -> PatternMatch | None:
+        try:
+            return _user_pattern(compiled).fullmatch(text, timeout=self.regex_timeout_s)
+        except TimeoutError:
+            self._timeouts += 1
+            return None
+
+    def take_problems(self) -> list[str]:
+        if not self._timeouts:
+            return []
+        count, self._timeouts = self._timeouts, 0
+        return [
+            f"custom recognizer {self.entity} ({self.name}): pattern search stopped after {self.regex_timeout_s:g} s "
+            f"on {count} text(s), not searched further there (detectors.regex_timeout_s)"
+        ]
 
     def validate(self, value: str) -> Validation:
         return Validation.NO_OPINION if self._validate is None else self._validate(value)
@@ -348,18 +395,25 @@ class CustomDetector(Detector):
         return self.normalise(value) if value and self.validate(value) is not Validation.REJECT else None
 
 
+def _user_pattern(compiled: CompiledPattern) -> regex.Pattern[str]:
+    """A custom detector's compiled pattern, which :meth:`CustomDetector._compile` made with ``regex``."""
+    if not isinstance(compiled, regex.Pattern):
+        raise TypeError("custom patterns are compiled with the regex module")
+    return compiled
+
+
 def build_custom_detectors(settings: DetectorSettings) -> list[CustomDetector]:
     """The enabled custom recognizers of ``settings``, each with its entity's score threshold."""
-    return [
-        CustomDetector(r, threshold=settings.threshold_for(r.entity))
-        for r in settings.custom
-        if settings.wants(r.entity)
-    ]
+    return [CustomDetector.from_definition(r, settings) for r in settings.custom if settings.wants(r.entity)]
 
 
 def custom_detectors_for(entity_type: str, settings: DetectorSettings) -> list[CustomDetector]:
-    """The custom detectors of one entity type (several recognizers may share one)."""
-    return [CustomDetector(r, threshold=0.0) for r in settings.custom if r.entity == entity_type]
+    """The custom detectors of one entity type (several recognizers may share one), for lookup values."""
+    return [
+        CustomDetector(r, threshold=0.0, regex_timeout_s=settings.regex_timeout_s)
+        for r in settings.custom
+        if r.entity == entity_type
+    ]
 
 
 def canonical_custom_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
@@ -384,6 +438,7 @@ def linkable_custom_entities(settings: DetectorSettings) -> frozenset[str]:
 
 __all__ = [
     "NORMALISERS",
+    "REGEX_TIMEOUT_S",
     "VALIDATORS",
     "CustomDetector",
     "CustomRecognizer",

@@ -27,8 +27,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from piiscan.detectors.base import UPPER_LETTERS, Detector, Match
-from piiscan.detectors.nlp import name_match
+from piiscan.detectors.base import UPPER_LETTERS, Match
+from piiscan.detectors.nlp import NameRuleDetector, name_match
 
 
 def _words(text: str) -> frozenset[str]:
@@ -147,7 +147,7 @@ def _person(text: str, start: int, end: int, score: float, detector: str) -> Mat
     return name_match("PERSON", text, start, end, score, detector)
 
 
-class NameDetector(Detector):
+class NameDetector(NameRuleDetector):
     """PERSON by cue phrases and census name lists (see module doc)."""
 
     name = "person_name"

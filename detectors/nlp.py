@@ -29,9 +29,9 @@ import re
 from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from piiscan.detectors.base import Match, mask_middle
+from piiscan.detectors.base import Detector, Match, mask_middle
 from piiscan.detectors.ner_gate import needs_model
 from piiscan.detectors.settings import DetectorSettings
 
@@ -157,6 +157,15 @@ def _passthrough_enhancer() -> Any:
 def normalise_name(value: str) -> str:
     """Canonical PERSON/LOCATION value: case-folded, whitespace collapsed."""
     return _SPACE.sub(" ", value).strip().casefold()
+
+
+class NameRuleDetector(Detector):
+    """A rule recognizer for PERSON or LOCATION (street addresses, place and person names) that works beside
+    the NER model, so its matches are held to the model's threshold, ``settings.ner_threshold``."""
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> Self:
+        return cls(threshold=settings.ner_threshold)
 
 
 def name_match(entity_type: str, text: str, start: int, end: int, score: float, detector: str) -> Match:

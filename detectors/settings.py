@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from piiscan.detectors.custom import CustomRecognizer, custom_recognizers
+from piiscan.detectors.custom import REGEX_TIMEOUT_S, CustomRecognizer, custom_recognizers
 from piiscan.detectors.filters import FILTER_NAMES
 
 
@@ -59,6 +59,9 @@ class DetectorSettings:
     thresholds: tuple[tuple[str, float], ...] = ()
     #: the organisation's own identifiers (``[[detectors.custom]]``), see :mod:`piiscan.detectors.custom`
     custom: tuple[CustomRecognizer, ...] = ()
+    #: seconds a custom recognizer's pattern may search one text before it stops and the item gets a problem
+    #: (a run-time limit, not part of the fingerprint: changing it rescans nothing)
+    regex_timeout_s: float = REGEX_TIMEOUT_S
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,6 +76,7 @@ class DetectorSettings:
         object.__setattr__(self, "disabled_entities", _entity_names(self.disabled_entities, "disabled_entities"))
         object.__setattr__(self, "thresholds", _thresholds(self.thresholds))
         object.__setattr__(self, "custom", custom_recognizers(self.custom))
+        object.__setattr__(self, "regex_timeout_s", _timeout(self.regex_timeout_s, "regex_timeout_s"))
 
     def deny_terms(self) -> dict[str, tuple[str, ...]]:
         """The deny list as entity type -> terms."""
@@ -90,7 +94,11 @@ class DetectorSettings:
         return self.ner_threshold if entity in ("PERSON", "LOCATION") else self.score_threshold
 
     def fingerprint(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True, default=list)
+        """A hash of every setting that changes what is found (run-time limits left out)."""
+        data = asdict(self)
+        for name in _NOT_FINGERPRINTED:
+            del data[name]
+        blob = json.dumps(data, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @classmethod
@@ -101,6 +109,16 @@ class DetectorSettings:
 
 
 _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+#: Settings that limit how long work may take, not what it finds.
+_NOT_FINGERPRINTED = ("regex_timeout_s",)
+#: The longest regex timeout accepted: beyond it one pattern could stall a worker for good.
+MAX_REGEX_TIMEOUT_S = 3600.0
+
+
+def _timeout(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_REGEX_TIMEOUT_S:
+        raise ValueError(f"{key}: must be a number of seconds above 0 and at most {MAX_REGEX_TIMEOUT_S:g}")
+    return float(value)
 
 
 def _names(value: object, key: str) -> tuple[str, ...]:

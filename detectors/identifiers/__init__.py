@@ -56,19 +56,8 @@ LINKABLE_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE"
 _NAME_ENTITIES = ("PERSON", "LOCATION")
 
 
-#: Rule recognizers for the NER entity types (their threshold is settings.ner_threshold).
+#: Rule recognizers for the NER entity types (built with settings.ner_threshold).
 _NAME_RECOGNIZERS: tuple[type[Detector], ...] = (AddressDetector, PlaceNameDetector, TownDetector, NameDetector)
-
-
-def _build(cls: type[Detector], settings: DetectorSettings) -> Detector:
-    if cls in _NAME_RECOGNIZERS:
-        return cls(threshold=settings.ner_threshold)
-    threshold = settings.score_threshold
-    if cls is PhoneDetector:
-        return PhoneDetector(settings, threshold=threshold)
-    if cls is DateOfBirthDetector:
-        return DateOfBirthDetector(day_first=settings.extra.get("dob_day_first", True), threshold=threshold)
-    return cls(threshold=threshold)
 
 
 def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
@@ -76,11 +65,10 @@ def build_identifier_detectors(settings: DetectorSettings) -> list[Detector]:
 
     The identifier detectors, then (when ``settings.ner``: PERSON and LOCATION
     wanted in free text) the street-address and name-list recognizers, the rules
-    that work beside the NER model.
-    ``settings.extra["dob_day_first"]`` (default True) reads 03/02/2001 as 3 February.
+    that work beside the NER model.  Each is built by its class's ``from_settings``.
     """
     classes = (*_DETECTORS, *_NAME_RECOGNIZERS) if settings.ner else _DETECTORS
-    return [_build(cls, settings) for cls in classes if settings.wants(cls.entity)]
+    return [cls.from_settings(settings) for cls in classes if settings.wants(cls.entity)]
 
 
 def normalise_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
@@ -102,7 +90,7 @@ def normalise_value(entity_type: str, value: str, settings: DetectorSettings) ->
         from piiscan.detectors.custom import canonical_custom_value
 
         return canonical_custom_value(entity_type, value, settings)
-    return _build(cls, settings).canonical(value)
+    return cls.from_settings(settings).canonical(value)
 
 
 def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) -> str:
@@ -112,4 +100,4 @@ def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) ->
         from piiscan.detectors.custom import mask_custom_value
 
         return mask_custom_value(entity_type, normalised, settings) or mask_middle(normalised)
-    return _build(cls, settings).mask(normalised)
+    return cls.from_settings(settings).mask(normalised)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
+
+if TYPE_CHECKING:  # settings import custom recognizers, which are detectors: for type hints only
+    from piiscan.detectors.settings import DetectorSettings
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -119,6 +122,11 @@ class DateOfBirthDetector(Detector):
     def __init__(self, day_first: bool = True, threshold: float | None = None) -> None:
         super().__init__(threshold)
         self.day_first = day_first
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> Self:
+        """Day-first unless ``settings.extra["dob_day_first"]`` is false (US data: 03/02/2001 is 2 March)."""
+        return cls(day_first=settings.extra.get("dob_day_first", True), threshold=settings.score_threshold)
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, 4)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import ClassVar
 
 from stdnum import iban
 
 from piiscan.detectors import canonical
-from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
+from piiscan.detectors.base import Detector, Pattern, PatternMatch, Validation, has_min_digits, mask_compact
 
 #: Country code, two check digits, then the BBAN in groups of four (spaced or
 #: not) with a shorter last group.  Uppercase only, as IBANs are printed:
@@ -39,7 +38,7 @@ class IbanDetector(Detector):
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, 2)
 
-    def spans(self, m: re.Match[str]) -> Iterator[tuple[int, int]]:
+    def spans(self, m: PatternMatch) -> Iterator[tuple[int, int]]:
         start, end = m.span()
         yield start, end
         value = m.group()

@@ -107,7 +107,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Self
 
 import phonenumbers
 from phonenumbers import (
@@ -532,6 +532,11 @@ class PhoneDetector(Detector):
         self._checks = {r: region_check(r) for r in self.regions}
         self._readings: dict[tuple, Reading | None] = {}
         self._masked: dict[tuple, tuple[Reading | None, str]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> Self:
+        """Read in ``settings.default_region`` first, then ``settings.phone_regions``."""
+        return cls(settings, threshold=settings.score_threshold)
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, MIN_DIGITS)
