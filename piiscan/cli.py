@@ -541,7 +541,7 @@ def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
     return docs
 
 
-def _detections(engine: DetectionEngine, docs: list[tuple[str, str]], batch: int = 256) -> Iterator[dict[str, Any]]:
+def _detections(engine: DetectionEngine, docs: list[tuple[str, str]], batch: int) -> Iterator[dict[str, Any]]:
     """The matches in ``docs`` (id, text), ``batch`` texts per engine call, in document and span order."""
     for offset in range(0, len(docs), batch):
         chunk = docs[offset : offset + batch]
@@ -562,7 +562,9 @@ def cmd_detect(args: argparse.Namespace, config: ScanConfig) -> int:
     from piiscan.reports.render import render_table
 
     docs = _read_detect_input(args)
-    rows = _detections(DetectionEngine(config.detectors), docs)
+    # texts per engine call (bench/quality.py's CLI_BATCH follows it)
+    batch = 256
+    rows = _detections(DetectionEngine(config.detectors), docs, batch)
     if args.format == "json":
         for row in rows:  # streamed: one line per match as soon as its batch is done
             sys.stdout.write(json.dumps(row) + "\n")
