@@ -449,10 +449,6 @@ class Connector(ABC):
         """``options``, or an :attr:`options_class` built from ``values`` (TypeError for an unknown option,
         OptionError for a value of the wrong kind)."""
         self.url = url
-        if options is None and self.options_class is ConnectorOptions and values:
-            # LEGACY, temporary: a connector without an options_class (the SQL connectors until h-sql is
-            # merged) keeps its keyword options as a dict.  Delete this branch after that merge.
-            options = values  # type: ignore[assignment]
         self.options = options if options is not None else self.options_class(**values)
 
     @property

@@ -9,7 +9,6 @@ source erasable is one ``eraser=`` in its entry and the module that holds the er
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from piiscan.connectors.base import Connector, ConnectorOptions
+from piiscan.connectors.base import Connector
 
 if TYPE_CHECKING:  # erasers.py finds its classes here: imported for the annotation only
     from piiscan.connectors.erasers import Eraser
@@ -44,10 +43,10 @@ _AT = "piiscan.connectors."
 #: the kinds piiscan ships with, as (schemes, reader, eraser, extra, install hint); :func:`register` adds more
 BUILT_IN: tuple[SourceKind, ...] = (
     SourceKind(("file",), _AT + "local:LocalConnector", _AT + "erase_files:LocalFileEraser"),
-    SourceKind(("sqlite",), _AT + "sqlite:SQLiteConnector", _AT + "erase_sql:SQLiteEraser"),
-    SourceKind(("postgresql", "postgres"), _AT + "postgres:PostgresConnector", _AT + "erase_sql:PostgresEraser",
+    SourceKind(("sqlite",), _AT + "sql.sqlite:SQLiteConnector", _AT + "sql.sqlite:SQLiteEraser"),
+    SourceKind(("postgresql", "postgres"), _AT + "sql.postgres:PostgresConnector", _AT + "sql.postgres:PostgresEraser",
                "postgres", _requires("PostgreSQL", "psycopg", "postgres")),
-    SourceKind(("mysql", "mariadb"), _AT + "mysql:MySQLConnector", _AT + "erase_sql:MySQLEraser",
+    SourceKind(("mysql", "mariadb"), _AT + "sql.mysql:MySQLConnector", _AT + "sql.mysql:MySQLEraser",
                "mysql", _requires("MySQL/MariaDB", "PyMySQL", "mysql")),
     SourceKind(("s3",), _AT + "s3:S3Connector", _AT + "erase_files:S3Eraser", "s3", _requires("S3", "boto3", "s3")),
     SourceKind(("smb",), _AT + "smb:SMBConnector", None, "smb", _requires("SMB", "smbprotocol", "smb")),
@@ -118,16 +117,9 @@ def _load(target: str, install_hint: str | None) -> Any:
     return getattr(module, class_name)
 
 
-def option_names(cls: type[Connector]) -> frozenset[str] | None:
-    """The options connector ``cls`` takes: the fields of its ``options_class``; None when it takes any."""
-    if cls.options_class is not ConnectorOptions or cls.__init__ is Connector.__init__:
-        return cls.options_class.names()
-    # LEGACY, temporary: a connector without an options_class (the SQL connectors until h-sql is merged)
-    # takes its keyword-only parameters.  Delete this branch, and the inspect import, after that merge.
-    accepted = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        return None
-    return frozenset(k for k, p in accepted.items() if p.kind is p.KEYWORD_ONLY)
+def option_names(cls: type[Connector]) -> frozenset[str]:
+    """The options connector ``cls`` takes: the fields of its ``options_class``."""
+    return cls.options_class.names()
 
 
 def scheme_of(spec: str) -> str:
@@ -172,8 +164,7 @@ def open_source(spec: str, **options: Any) -> Connector:
     """
     cls = connector_class(scheme_of(spec))
     accepted = option_names(cls)
-    if accepted is not None:
-        options = {k: v for k, v in options.items() if k in accepted or k not in COMMON_OPTIONS}
+    options = {k: v for k, v in options.items() if k in accepted or k not in COMMON_OPTIONS}
     return cls(spec, **options)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from piiscan.connectors.base import ConnectorOptions, OptionError
+from piiscan.connectors.base import OptionError
 from piiscan.connectors.registry import connector_class, open_source, option_names, redact_spec, scheme_of
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.index.retention import (
@@ -321,17 +321,14 @@ def _check_connector_options(url: str, values: Mapping[str, Any], where: str) ->
     except ImportError:
         return
     accepted = option_names(cls)
-    if accepted is None:
-        return
     for key in values:
         if key not in accepted:
             hint = f"{scheme}:// sources take {', '.join(sorted(accepted))}" if accepted else f"{scheme}:// takes none"
             raise ConfigError(f"{where}: unknown option '{key}' ({hint}, plus {', '.join(_SOURCE_KEYS)})")
-    if cls.options_class is not ConnectorOptions:  # LEGACY (until h-sql is merged): connectors without one
-        try:
-            cls.options_class.from_mapping(values, where)
-        except OptionError as exc:
-            raise ConfigError(str(exc)) from None
+    try:
+        cls.options_class.from_mapping(values, where)
+    except OptionError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _url_has_password(spec: str) -> bool:

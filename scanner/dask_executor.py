@@ -27,7 +27,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from piiscan.connectors.base import Connector, ConnectorOptions, WorkUnit
+from piiscan.connectors.base import Connector, WorkUnit
 from piiscan.connectors.registry import redact_spec
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.index.sanitise import one_line
@@ -192,8 +192,7 @@ def refuse_url_passwords(connectors: dict[str, Connector]) -> None:
     """
     for source, connector in connectors.items():
         state = connector.__getstate__()
-        options = state.get("options")
-        options = asdict(options) if isinstance(options, ConnectorOptions) else dict(options or {})  # dict: LEGACY
+        options = asdict(connector.options)
         url = str(state.get("url") or "")
         held = redact_spec(url) != url or any(
             "password" in name.lower() and name != "password_env" and value

@@ -19,8 +19,11 @@ from typing import Any
 import pytest
 
 from piiscan.connectors.base import Connector, ItemRef, SourceError, TableBatch, WorkUnit
-from piiscan.connectors.erase_sql import CHANGED, MySQLEraser, PostgresEraser, SQLiteEraser, row_hash, value_text
 from piiscan.connectors.erasers import REDACTION, EraseAction, Eraser, open_eraser
+from piiscan.connectors.sql.eraser import CHANGED, row_hash, value_text
+from piiscan.connectors.sql.mysql import MySQLEraser
+from piiscan.connectors.sql.postgres import PostgresEraser
+from piiscan.connectors.sql.sqlite import SQLiteEraser
 from tests.conftest import shared_dataset
 from tests.db_support import my_connect, my_database, my_url, pg_connect, pg_database, pg_url
 
@@ -124,7 +127,7 @@ def my_db() -> Iterator[str]:
 def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
     dialect = request.param
     if dialect == "sqlite":
-        from piiscan.connectors.sqlite import SQLiteConnector
+        from piiscan.connectors.sql.sqlite import SQLiteConnector
 
         path = chinook_copy(tmp_path)
         conn = sqlite3.connect(path, isolation_level=None)
@@ -142,7 +145,7 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
         yield Case(dialect, source, "", run_sqlite, lambda: SQLiteConnector(source), lock_sqlite)
         conn.close()
     elif dialect == "postgresql":
-        from piiscan.connectors.postgres import PostgresConnector
+        from piiscan.connectors.sql.postgres import PostgresConnector
 
         name = request.getfixturevalue("pg_db")
         with pg_connect(name) as conn:
@@ -160,7 +163,7 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
 
             yield Case(dialect, pg_url(name), "public.", run_pg, lambda: PostgresConnector(pg_url(name)), lock_pg)
     else:
-        from piiscan.connectors.mysql import MySQLConnector
+        from piiscan.connectors.sql.mysql import MySQLConnector
 
         name = request.getfixturevalue("my_db")
         conn = my_connect(name)

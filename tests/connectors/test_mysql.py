@@ -17,8 +17,8 @@ import pymysql
 import pytest
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit
-from piiscan.connectors.mysql import NO_KEY_NOTE, MySQLConnector, parse_url, session_setup
 from piiscan.connectors.registry import open_source
+from piiscan.connectors.sql.mysql import NO_KEY_NOTE, MySQLConnector, parse_url, session_setup
 from tests.connectors.conformance import ConnectorConformance, items_of, problems, read_all
 from tests.db_support import MY_HOST, MY_PORT, my_connect, my_database, my_load_chinook, my_url, unique_name
 

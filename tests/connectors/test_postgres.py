@@ -21,8 +21,8 @@ pytest.importorskip("psycopg")
 import psycopg
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit, table_parts
-from piiscan.connectors.postgres import CTID_NOTE, ROW_NOTE, VIEW_NOTE, PostgresConnector, redact_url
 from piiscan.connectors.registry import open_source
+from piiscan.connectors.sql.postgres import CTID_NOTE, ROW_NOTE, VIEW_NOTE, PostgresConnector, redact_url
 from tests.connectors.conformance import ConnectorConformance, items_of, problems, read_all
 from tests.db_support import (
     PG_HOST,

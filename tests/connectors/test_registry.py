@@ -15,7 +15,7 @@ from piiscan.connectors.erasers import open_eraser
 from piiscan.connectors.local import LocalConnector, LocalOptions
 from piiscan.connectors.registry import open_source, redact_spec, register
 from piiscan.connectors.s3 import S3Options
-from piiscan.connectors.sqlite import SQLiteConnector
+from piiscan.connectors.sql.sqlite import SQLiteConnector
 
 
 def test_paths_and_file_urls_are_local(tmp_path: Path) -> None:

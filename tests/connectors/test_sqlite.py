@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from piiscan.connectors.base import TABLE_UNIT_ROWS, ItemProblem, ItemRef, SourceError, TableBatch, WorkUnit
-from piiscan.connectors.sqlite import BATCH_ROWS, SQLiteConnector, sqlite_path
+from piiscan.connectors.sql.sqlite import BATCH_ROWS, SQLiteConnector, sqlite_path
 from tests.conftest import shared_dataset
 from tests.connectors.conformance import ConnectorConformance, items_of, problems, read_all
 

@@ -25,7 +25,7 @@ import pytest
 from piiscan.app.export import redaction_marker, safe_path, source_slug
 from piiscan.connectors.base import ItemRef, locator_json
 from piiscan.connectors.local import LocalConnector
-from piiscan.connectors.sqlite import SQLiteConnector
+from piiscan.connectors.sql.sqlite import SQLiteConnector
 from tests.conftest import run_cli, shared_dataset
 from tests.connectors.test_documents import make_pdf, write_xlsx
 from tests.db_support import my_database, my_load_chinook, my_url, pg_connect, pg_database, pg_load_chinook, pg_url
@@ -300,7 +300,7 @@ def test_postgres_rows_equal_the_live_customer_invoices_and_lines(tmp_path: Path
 
 
 def test_mariadb_fetch_by_key_and_current(tmp_path: Path) -> None:
-    from piiscan.connectors.mysql import MySQLConnector
+    from piiscan.connectors.sql.mysql import MySQLConnector
 
     with my_database("piiscan_export") as name:
         my_load_chinook(name)

@@ -18,8 +18,8 @@ import pytest
 
 from piiscan.connectors.base import ItemRef, TextChunk, WorkUnit
 from piiscan.connectors.local import LocalConnector
-from piiscan.connectors.mysql import MySQLConnector
-from piiscan.connectors.postgres import PostgresConnector
+from piiscan.connectors.sql.mysql import MySQLConnector
+from piiscan.connectors.sql.postgres import PostgresConnector
 from piiscan.index.store import open_index
 from piiscan.scanner.config import ConfigError, load_config
 from tests.conftest import REPO, TEST_KEY_HEX, require_dask, run_cli
