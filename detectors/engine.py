@@ -7,7 +7,7 @@ matches (:func:`piiscan.detectors.base.match_schema`).  Importing it loads no mo
 After detection, in texts and in tables alike, matches below the score
 thresholds are dropped, then matches on the allow list, then matches a
 false-positive filter (:mod:`piiscan.detectors.filters`) rejects; deny-list terms are
-found by one :class:`piiscan.detectors.filters.DenyListDetector` per entity type,
+found by one :class:`piiscan.detectors.lists.DenyListDetector` per entity type,
 part of :attr:`DetectionEngine.detectors`, and are never filtered.
 """
 
@@ -34,7 +34,8 @@ from piiscan.detectors.columns import (
     scan_texts,
 )
 from piiscan.detectors.custom import build_custom_detectors
-from piiscan.detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
+from piiscan.detectors.filters import FilterSet, build_filters
+from piiscan.detectors.lists import AllowList, build_deny_list_detectors, term_key
 from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from piiscan.detectors.prefilter import Prefilter
 from piiscan.detectors.settings import DetectorSettings
