@@ -37,6 +37,7 @@ from importlib import resources
 from pathlib import Path
 
 from piiscan.detectors.base import Match
+from piiscan.detectors.countries import country_name_list
 
 #: Minimum Zipf frequency (wordfreq, English) of a sentence-opening word that needs no model.
 COMMON_WORD_ZIPF = 3.0
@@ -116,8 +117,6 @@ def frequent_names(first_ranks: int = FIRST_NAME_RANKS, surname_ranks: int = SUR
 @cache
 def _country_words() -> frozenset[str]:
     """One-word country names, case-folded ("Jordan", "Chad"; not "The" of "The Gambia")."""
-    from piiscan.detectors.address import country_name_list
-
     return frozenset(n.casefold() for n in country_name_list() if n.isalpha())
 
 
