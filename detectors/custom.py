@@ -26,7 +26,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Self
 
 import regex
+from stdnum import damm, luhn, verhoeff
+from stdnum.iso7064 import mod_11_2, mod_97_10
 
+from piiscan.detectors import identifier_rules, prefilter
 from piiscan.detectors.base import CompiledPattern, Detector, Pattern, PatternMatch, Validation, mask_middle
 
 if TYPE_CHECKING:
@@ -61,34 +64,19 @@ def _checksum(is_valid: Callable[[str], bool], clean: Callable[[str], str]) -> C
     return validate
 
 
-def _detector_validate(target: str) -> Callable[[str], Validation]:
-    """The validate step of a built-in detector ("module:Class"), imported and built on first use."""
-
-    @lru_cache(maxsize=1)
-    def detector() -> Detector:
-        import importlib
-
-        module, name = target.split(":")
-        return getattr(importlib.import_module(module), name)()
-
-    return lambda value: detector().validate(value)
-
-
 def _validators() -> dict[str, Callable[[str], Validation]]:
-    from stdnum import damm, luhn, verhoeff
-    from stdnum.iso7064 import mod_11_2, mod_97_10
-
+    """Each named validator; the built-in detectors' checks are theirs (:mod:`piiscan.detectors.identifier_rules`)."""
     return {
         "luhn": _checksum(luhn.is_valid, _digits),
         "verhoeff": _checksum(verhoeff.is_valid, _digits),
         "damm": _checksum(damm.is_valid, _digits),
         "mod97": _checksum(mod_97_10.is_valid, _alnum),
         "mod11": _checksum(mod_11_2.is_valid, _alnum),
-        "iban": _detector_validate("piiscan.detectors.identifiers.iban:IbanDetector"),
-        "nhs": _detector_validate("piiscan.detectors.identifiers.uk_nhs:UkNhsDetector"),
-        "credit_card": _detector_validate("piiscan.detectors.identifiers.credit_card:CreditCardDetector"),
-        "uk_nino": _detector_validate("piiscan.detectors.identifiers.uk_nino:UkNinoDetector"),
-        "us_ssn": _detector_validate("piiscan.detectors.identifiers.us_ssn:UsSsnDetector"),
+        "iban": identifier_rules.validate_iban,
+        "nhs": identifier_rules.validate_nhs,
+        "credit_card": identifier_rules.validate_card,
+        "uk_nino": identifier_rules.validate_nino,
+        "us_ssn": identifier_rules.validate_ssn,
     }
 
 
@@ -302,8 +290,6 @@ def prefilter_triggers(regex: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _hyperscan_accepts(regex: str) -> bool:
     """Whether the pre-filter can compile ``regex`` (with the flags it uses for triggers)."""
-    from piiscan.detectors import prefilter
-
     if not prefilter.available():
         return True  # no pre-filter runs here: triggers are never compiled
     try:

@@ -35,6 +35,7 @@ from piiscan.detectors.columns import (
 )
 from piiscan.detectors.custom import build_custom_detectors
 from piiscan.detectors.filters import FilterSet, build_filters
+from piiscan.detectors.identifiers import build_identifier_detectors
 from piiscan.detectors.lists import AllowList, build_deny_list_detectors, term_key
 from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from piiscan.detectors.prefilter import Prefilter
@@ -54,8 +55,6 @@ class DetectionEngine:
         ner: NerDetector | None = None,
     ) -> None:
         if detectors is None:
-            from piiscan.detectors.identifiers import build_identifier_detectors
-
             detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
         self.settings = settings
         deny = build_deny_list_detectors(settings)

