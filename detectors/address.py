@@ -373,11 +373,11 @@ class PlaceNameDetector(NameRuleDetector):
         for word in _CAPITALISED_WORD.finditer(text):
             if word.group().rstrip(".").casefold() not in first_words:
                 continue
-            m = country_names().match(text, word.start())  # the whole name, only where its first word is
-            if m is None:
+            country = country_names().match(text, word.start())  # the whole name, only where its first word is
+            if country is None:
                 continue
-            start, end = m.span()
-            value = m.group()
+            start, end = country.span()
+            value = country.group()
             if value.casefold() in AMBIGUOUS_COUNTRIES or any(s < end and start < e for s, e in taken):
                 continue
             yield name_match(self.entity, text, start, end, COUNTRY_SCORE, self.name)

@@ -58,7 +58,8 @@ class DetectionEngine:
             detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
         self.settings = settings
         deny = build_deny_list_detectors(settings)
-        self.detectors = [d for d in detectors if settings.wants(d.entity)] + deny
+        self.detectors: list[Detector] = [d for d in detectors if settings.wants(d.entity)]
+        self.detectors.extend(deny)
         for detector in self.detectors:  # a per-entity threshold applies inside the detector too (it drops early)
             if detector not in deny and any(e == detector.entity for e, _ in settings.thresholds):
                 detector.threshold = settings.threshold_for(detector.entity)

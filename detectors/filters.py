@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from piiscan.detectors.base import REFERENCE_WORDS, context_pattern
+from piiscan.detectors.base import REFERENCE_WORDS, fixed_context_pattern
 
 #: Entity types whose detectors report only checksum-valid values.
 CHECKSUM_ENTITIES = frozenset({"CREDIT_CARD", "IBAN_CODE", "UK_NHS"})
@@ -45,7 +45,7 @@ PERSONAL_WORDS = (
 )  # fmt: skip
 
 _NOT_DIGIT = re.compile(r"\D+")
-_PERSONAL = context_pattern(PERSONAL_WORDS)
+_PERSONAL = fixed_context_pattern(PERSONAL_WORDS)
 
 
 class Filter:
@@ -395,7 +395,7 @@ class TextHints:
 
     def _plan(self, entity_type: str) -> list[tuple[Filter, np.ndarray | None]]:
         """The filters of ``entity_type``, each with which texts hold its hint (None: no hint, every text)."""
-        plan = []
+        plan: list[tuple[Filter, np.ndarray | None]] = []
         for f in self.filters._by_entity.get(entity_type, ()):
             hint = f.cell_hint(entity_type)
             if hint is None:
