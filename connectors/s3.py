@@ -226,7 +226,7 @@ class S3Connector(FileConnector):
             self._conn_client = session.client(
                 "s3",
                 endpoint_url=self.endpoint_url,
-                config=Config(retries=RETRIES),  # type: ignore[arg-type, unused-ignore]  # botocore's stubs, when installed
+                config=Config(retries=RETRIES),
             )
         return self._conn_client
 

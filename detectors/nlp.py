@@ -37,6 +37,8 @@ from piiscan.detectors.settings import DetectorSettings
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngine, SpacyNlpEngine
+    from spacy.language import Language
 
 #: Presidio entity types this module reports.
 NER_ENTITIES = ("PERSON", "LOCATION")
@@ -92,9 +94,11 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
     """
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     check_model(settings.spacy_model)
+    # Presidio (and spaCy with it, about 0.9 s) only when NER is built, after the two steps above
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.recognizer_registry import RecognizerRegistryProvider
+    from spacy.pipeline import Pipe
 
     nlp_engine = NlpEngineProvider(
         nlp_configuration={
@@ -106,11 +110,14 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
             },
         }
     ).create_engine()
-    nlp = nlp_engine.nlp["en"]
-    if "ner" not in nlp.pipe_names:
+    engine = spacy_engine(nlp_engine)
+    nlp = spacy_pipeline(engine)
+    ner = nlp.get_pipe("ner") if "ner" in nlp.pipe_names else None
+    if not isinstance(ner, Pipe):  # a component with labels (a plain function component has none)
         raise ModelNotInstalled(f"spaCy model '{settings.spacy_model}' has no 'ner' component")
-    config = nlp_engine.ner_model_configuration
-    config.labels_to_ignore = sorted(set(config.labels_to_ignore) | (set(nlp.get_pipe("ner").labels) - set(LABEL_MAP)))
+    config = engine.ner_model_configuration
+    ignored = set(config.labels_to_ignore or ())
+    config.labels_to_ignore = sorted(ignored | (set(ner.labels) - set(LABEL_MAP)))
     # Keep NER and any shared embedding layer it listens to; drop the rest (see module doc).
     keep = ["ner"] + [
         name
@@ -135,6 +142,26 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
     )
 
 
+def spacy_engine(engine: NlpEngine) -> SpacyNlpEngine:
+    """``engine`` as Presidio's spaCy engine, the one :func:`build_analyzer` configures (``"nlp_engine_name":
+    "spacy"``): its loaded pipeline and NER configuration are read and changed here."""
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine  # Presidio: when NER is built
+
+    if not isinstance(engine, SpacyNlpEngine):
+        raise TypeError(f"the NER detector runs on Presidio's spaCy NLP engine, not {type(engine).__name__}")
+    return engine
+
+
+def spacy_pipeline(engine: SpacyNlpEngine) -> Language:
+    """The English spaCy pipeline ``engine`` loaded (Presidio creates its engines loaded)."""
+    # Presidio sets SpacyNlpEngine.nlp to None in __init__ and to {lang: Language} in load(), unannotated:
+    # declared here as what it holds
+    pipelines: dict[str, Language] | None = engine.nlp
+    if pipelines is None:
+        raise ModelNotInstalled("Presidio's spaCy engine has not loaded its model")
+    return pipelines["en"]
+
+
 def _passthrough_enhancer() -> Any:
     """A Presidio context enhancer that changes nothing.
 
@@ -143,7 +170,7 @@ def _passthrough_enhancer() -> Any:
     short text); the spaCy recognizer has no context words and our pipeline
     makes no lemmas, so it would only copy.
     """
-    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer  # Presidio: when NER is built
 
     class PassThroughEnhancer(ContextAwareEnhancer):
         def enhance_using_context(
@@ -238,8 +265,8 @@ class NerDetector:
         self.entities = tuple(e for e in NER_ENTITIES if settings.wants(e))
         self.version = ner_version(settings)
         self.analyzer = analyzer or build_analyzer(settings)
-        self.nlp_engine: Any = self.analyzer.nlp_engine
-        self.max_chars = max_chars or min(CHUNK_CHARS, self.nlp_engine.nlp["en"].max_length)
+        self.nlp_engine = spacy_engine(self.analyzer.nlp_engine)
+        self.max_chars = max_chars or min(CHUNK_CHARS, spacy_pipeline(self.nlp_engine).max_length)
         self.overlap = min(overlap, self.max_chars // 4)
 
     def find(self, text: str, field: str | None = None) -> Iterator[Match]:
@@ -272,7 +299,9 @@ class NerDetector:
                 pieces.append((i, start, own_from, own_to))
                 chunks.append(text[start:end])
         artifacts = self.nlp_engine.process_batch(chunks, language="en", batch_size=self.settings.ner_batch_size)
-        for (i, offset, own_from, own_to), (chunk, nlp_artifacts) in zip(pieces, artifacts, strict=True):
+        for (i, offset, own_from, own_to), processed in zip(pieces, artifacts, strict=True):
+            # (text, artifacts); Presidio's annotation also allows the (text, artifacts, context) of as_tuples
+            chunk, nlp_artifacts = processed[0], processed[1]
             results = self.analyzer.analyze(
                 chunk,
                 language="en",

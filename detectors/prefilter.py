@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 try:  # wheels for x86-64 Linux, macOS and Windows; a platform without one scans without the pre-filter
     import hyperscan
 except ImportError:  # pragma: no cover - depends on the platform
-    hyperscan = None
+    _HYPERSCAN = False  # nothing below touches the name hyperscan unless available()
+else:
+    _HYPERSCAN = True
 
 #: Separates texts in the scanned buffer, and stands before the first and after the last (so an
 #: exception's one character of left context always exists).  A hit belongs to the text its last byte is in.
@@ -63,7 +65,7 @@ _LOOSE, _SPANNED = "loose", "spanned"
 
 def available() -> bool:
     """Whether the Hyperscan pre-filter can run here."""
-    return hyperscan is not None
+    return _HYPERSCAN
 
 
 @dataclass
@@ -90,6 +92,10 @@ class _Hits:
     starts: np.ndarray
     ends: np.ndarray
     rows: np.ndarray
+
+    def any_of(self, expressions: list[int]) -> np.ndarray:
+        """Per text: whether any of ``expressions`` matched it."""
+        return np.asarray(self.matrix[expressions].any(axis=0), dtype=bool)
 
 
 class Prefilter:
@@ -182,9 +188,9 @@ class Prefilter:
         chosen = []
         for i in wanted:
             regex, caseless, how = self._expressions[i]
-            flags = _flags(regex, caseless, how, ascii_texts and i not in self._utf8_only)
-            if flags is not None:
-                chosen.append((regex.encode("utf-8"), flags, i))
+            flag = _flags(regex, caseless, how, ascii_texts and i not in self._utf8_only)
+            if flag is not None:
+                chosen.append((regex.encode("utf-8"), flag, i))
         if not chosen:  # only expressions that cannot match ASCII text
             return None
         regexes, flags, ids = zip(*chosen, strict=True)
@@ -262,12 +268,12 @@ class Prefilter:
             if k in self._ungated or detector.trigger_exempt(field):
                 out.append(None)
                 continue
-            allowed = None if gate.open else hits.matrix[gate.values].any(axis=0)
+            allowed = None if gate.open else hits.any_of(gate.values)
             if gate.spanned:
                 spanned = _uncovered(hits, gate.spanned, gate.exceptions, len(texts))
                 allowed = spanned if allowed is None else allowed | spanned
             if gate.context is not None and not detector.field_has_context(field):
-                hit = hits.matrix[gate.context].any(axis=0) if gate.context else np.zeros(len(texts), dtype=bool)
+                hit = hits.any_of(gate.context) if gate.context else np.zeros(len(texts), dtype=bool)
                 allowed = hit if allowed is None else allowed & hit
             out.append(allowed)
         return out

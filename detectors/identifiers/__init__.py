@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from piiscan.detectors.address import AddressDetector, PlaceNameDetector
 from piiscan.detectors.base import Detector, mask_middle
+from piiscan.detectors.custom import canonical_custom_value, mask_custom_value
 from piiscan.detectors.identifiers.credit_card import CreditCardDetector
 from piiscan.detectors.identifiers.date_of_birth import DateOfBirthDetector, normalise_date_of_birth
 from piiscan.detectors.identifiers.email import EmailDetector
@@ -21,6 +22,7 @@ from piiscan.detectors.identifiers.uk_postcode import UkPostcodeDetector
 from piiscan.detectors.identifiers.us_driver_license import UsDriverLicenseDetector
 from piiscan.detectors.identifiers.us_ssn import UsSsnDetector
 from piiscan.detectors.names import NameDetector
+from piiscan.detectors.nlp import normalise_name
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.detectors.towns import TownDetector
 
@@ -82,13 +84,9 @@ def normalise_value(entity_type: str, value: str, settings: DetectorSettings) ->
     ``"+442079460958"``.  Unknown entity types give None.
     """
     if entity_type in _NAME_ENTITIES:
-        from piiscan.detectors.nlp import normalise_name
-
         return normalise_name(value) or None
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     if cls is None:  # the organisation's own identifiers ([[detectors.custom]])
-        from piiscan.detectors.custom import canonical_custom_value
-
         return canonical_custom_value(entity_type, value, settings)
     return cls.from_settings(settings).canonical(value)
 
@@ -97,7 +95,5 @@ def mask_value(entity_type: str, normalised: str, settings: DetectorSettings) ->
     """The masked preview of a normalised value, as the index shows it (for echoing queries)."""
     cls = next((c for c in _DETECTORS if c.entity == entity_type), None)
     if cls is None:
-        from piiscan.detectors.custom import mask_custom_value
-
         return mask_custom_value(entity_type, normalised, settings) or mask_middle(normalised)
     return cls.from_settings(settings).mask(normalised)

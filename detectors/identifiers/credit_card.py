@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from stdnum import luhn
-
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits, mask_compact
 
 #: Not inside a longer number: no digit (or digit + separator) right before, no digit right after.
@@ -65,13 +63,10 @@ class CreditCardDetector(Detector):
         return end - start != 12 or self.has_context(text, start, end)
 
     def validate(self, value: str) -> Validation:
-        digits = self.normalise(value)
-        if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
-            return Validation.REJECT
-        return Validation.CONFIRM if luhn.is_valid(digits) else Validation.REJECT
+        return identifier_rules.validate_card(value)
 
     def normalise(self, value: str) -> str:
-        return canonical.digits(value)
+        return identifier_rules.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``**** **** **** 1111``."""

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import ClassVar
 
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation
 
 #: Local part at most 64 characters (RFC 5321), starting where a run of
@@ -59,10 +59,10 @@ class EmailDetector(Detector):
         local, at, domain = " ".join(value.split()).rpartition("@")
         if not at or not domain:
             return None
-        return super().canonical(f"{unicodedata.normalize('NFC', local)}@{canonical.email_domain(domain)}")
+        return super().canonical(f"{unicodedata.normalize('NFC', local)}@{identifier_rules.email_domain(domain)}")
 
     def normalise(self, value: str) -> str:
-        return canonical.email(value)
+        return identifier_rules.email(value)
 
     def mask(self, value: str) -> str:
         """``alice@example.com`` -> ``a****@e******.com``; one-letter parts are masked whole."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from stdnum import iban
-
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, PatternMatch, Validation, has_min_digits, mask_compact
 
 #: Country code, two check digits, then the BBAN in groups of four (spaced or
@@ -54,10 +52,10 @@ class IbanDetector(Detector):
         return value == value.upper() or self.has_context(text, start, end)
 
     def validate(self, value: str) -> Validation:
-        return Validation.CONFIRM if iban.is_valid(value.upper()) else Validation.REJECT
+        return identifier_rules.validate_iban(value)
 
     def normalise(self, value: str) -> str:
-        return canonical.iban(value)
+        return identifier_rules.iban(value)
 
     def mask(self, value: str) -> str:
         """Country code and last four: ``GB **** **** **** **** 5432``."""

@@ -106,8 +106,9 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from enum import Enum
 from itertools import accumulate
-from typing import ClassVar, NamedTuple, Self
+from typing import ClassVar, Literal, NamedTuple, Self
 
 import phonenumbers
 from phonenumbers import (
@@ -121,8 +122,8 @@ from piiscan.detectors.base import (
     Detector,
     Match,
     Validation,
-    context_pattern,
     field_words,
+    fixed_context_pattern,
     has_min_digits,
     inflections,
 )
@@ -276,8 +277,15 @@ _NOT_A_NUMBER_SHAPE = re.compile(
 _DATE_INSIDE_SHAPE = re.compile(r"(?<!\d)\d{4}-\d\d-\d\d(?!\d)")
 #: (run shape, written with "00" and a country code) -> _shape_of(): phone numbers come in few shapes
 _SHAPES: dict[tuple[bytes, bool], tuple | None] = {}
-#: PhoneDetector._fast_candidate's "ask _candidates"
-_CAREFUL = object()
+
+
+class _Ask(Enum):
+    """PhoneDetector._fast_candidate's "ask _candidates" (one member: a sentinel with a type)."""
+
+    CAREFUL = "careful"
+
+
+_CAREFUL: Literal[_Ask.CAREFUL] = _Ask.CAREFUL
 
 
 def _shape_of(shape: bytes, idd: bool) -> tuple | None:
@@ -320,11 +328,9 @@ def _shape_of(shape: bytes, idd: bool) -> tuple | None:
 
 
 # -- context -------------------------------------------------------------------
-_PHONE = context_pattern(PHONE_WORDS)
-_NEGATIVE = context_pattern(NEGATIVE_WORDS)
-assert _PHONE is not None and _NEGATIVE is not None
-_LABEL = context_pattern(LABEL_WORDS)
-assert _LABEL is not None
+_PHONE = fixed_context_pattern(PHONE_WORDS)
+_NEGATIVE = fixed_context_pattern(NEGATIVE_WORDS)
+_LABEL = fixed_context_pattern(LABEL_WORDS)
 #: A label right before the number: "T: 020 ...", "M: 07700 ..." (one letter and a colon), "Work: ...".
 _LABEL_BEFORE = re.compile(
     rf"(?:(?<![^\W_])[tmfpho]\s?:|(?:{_LABEL.pattern})(?:\s+(?:me|us|him|her|them))?(?:\s+(?:on|at))?)[\s:#.=\-(]*$",
@@ -441,7 +447,7 @@ class _RegionCheck:
 
     def __init__(self, region: str) -> None:
         meta = PhoneMetadata.metadata_for_region(region)
-        if meta is None:
+        if meta is None or meta.country_code is None:
             raise ValueError(f"unknown phone region {region!r}")
         self.country_code = str(meta.country_code)
         regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(meta.country_code, (region,))
@@ -460,11 +466,12 @@ class _RegionCheck:
         #: the national prefix when the region's fixed-line and mobile numbers are written nationally with it
         #: ("0" in Britain, France, Germany ...; not in the US, Denmark, Italy): a number written without it
         #: is not written the region's way (see :func:`written_fit`)
-        self.trunk = meta.national_prefix if meta.national_prefix and self._examples_start_with(region) else None
+        prefix = meta.national_prefix
+        self.trunk = prefix if prefix and self._examples_start_with(region, prefix) else None
 
     @staticmethod
-    def _examples_start_with(region: str) -> bool:
-        prefix = PhoneMetadata.metadata_for_region(region).national_prefix
+    def _examples_start_with(region: str, prefix: str) -> bool:
+        """Whether the region's example fixed-line and mobile numbers, written nationally, start with ``prefix``."""
         written = []
         for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
             example = phonenumbers.example_number_for_type(region, kind)
@@ -865,7 +872,7 @@ class PhoneDetector(Detector):
 
     def _fast_candidate(
         self, text: str, start: int, end: int, span_end: int, ext_word: bool
-    ) -> _Candidate | object | None:
+    ) -> _Candidate | Literal[_Ask.CAREFUL] | None:
         """What :meth:`_candidates` gives for the run ``text[start:end]`` (``span_end``: with its extension)
         (None: nothing), its shape's tests cached; :data:`_CAREFUL` where only the careful path knows (a
         time after the run, non-ASCII digits, more than MAX_DIGITS digits)."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from stdnum.gb import nhs
-
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: 3-3-4 digits with one separator throughout (space, dash) or none, not inside a longer number.
@@ -36,10 +34,10 @@ class UkNhsDetector(Detector):
         return has_min_digits(text, 10)
 
     def validate(self, value: str) -> Validation:
-        return Validation.CONFIRM if nhs.is_valid(value) else Validation.REJECT
+        return identifier_rules.validate_nhs(value)
 
     def normalise(self, value: str) -> str:
-        return canonical.digits(value)
+        return identifier_rules.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``*** *** 5919``."""

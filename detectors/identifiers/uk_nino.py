@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: Two letters, three digit pairs (optionally spaced), suffix A-D; any case.
 NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
 
-#: HMRC allocation rules for the two-letter prefix.
-INVALID_FIRST = frozenset("DFIQUV")
-INVALID_SECOND = frozenset("DFIOQUV")
-INVALID_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
-
-
-def valid_prefix(prefix: str) -> bool:
-    """Whether HMRC can allocate a NINO starting with ``prefix`` (uppercase)."""
-    return prefix[0] not in INVALID_FIRST and prefix[1] not in INVALID_SECOND and prefix not in INVALID_PREFIXES
+#: Whether HMRC can allocate a NINO starting with a (two-letter, uppercase) prefix: the allocation
+#: rules are :func:`piiscan.detectors.identifier_rules.valid_nino_prefix`, shared with custom recognizers.
+valid_prefix = identifier_rules.valid_nino_prefix
 
 
 class UkNinoDetector(Detector):
@@ -41,10 +35,10 @@ class UkNinoDetector(Detector):
         return has_min_digits(text, 6)
 
     def validate(self, value: str) -> Validation:
-        return Validation.NO_OPINION if valid_prefix(self.normalise(value)[:2]) else Validation.REJECT
+        return identifier_rules.validate_nino(value)
 
     def normalise(self, value: str) -> str:
-        return canonical.national_id(value)
+        return identifier_rules.national_id(value)
 
     def mask(self, value: str) -> str:
         """Prefix and suffix letters only: ``AB ** ** ** C``."""

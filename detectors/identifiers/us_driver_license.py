@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, has_min_digits, mask_compact
 
 #: The states' layouts vary from 1 letter + 4 digits to 13+ characters with dashes
@@ -30,7 +30,7 @@ class UsDriverLicenseDetector(Detector):
         return has_min_digits(text, 5)
 
     def normalise(self, value: str) -> str:
-        return canonical.national_id(value)
+        return identifier_rules.national_id(value)
 
     def mask(self, value: str) -> str:
         return mask_compact(self.normalise(value), keep_end=3, group=0)

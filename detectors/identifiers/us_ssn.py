@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from stdnum.us import ssn
-
-from piiscan.detectors import canonical
+from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
 #: AAA-GG-SSSS with one separator throughout (dash or space).
@@ -40,10 +38,10 @@ class UsSsnDetector(Detector):
         return has_min_digits(text, 9)
 
     def validate(self, value: str) -> Validation:
-        return Validation.NO_OPINION if ssn.is_valid(self.normalise(value)) else Validation.REJECT
+        return identifier_rules.validate_ssn(value)
 
     def normalise(self, value: str) -> str:
-        return canonical.digits(value)
+        return identifier_rules.digits(value)
 
     def mask(self, value: str) -> str:
         """Last four digits only: ``***-**-6789``."""

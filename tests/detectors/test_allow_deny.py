@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 
 from piiscan.detectors.engine import DetectionEngine
-from piiscan.detectors.filters import AllowList, DenyListDetector, build_deny_list_detectors
 from piiscan.detectors.identifiers import build_identifier_detectors
+from piiscan.detectors.lists import AllowList, DenyListDetector, build_deny_list_detectors
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.scanner.config import ConfigError, load_config
 

@@ -23,9 +23,9 @@ from piiscan.detectors import prefilter as prefilter_module
 from piiscan.detectors.base import Detector, Pattern
 from piiscan.detectors.columns import detect_each
 from piiscan.detectors.engine import DetectionEngine
-from piiscan.detectors.filters import DenyListDetector
 from piiscan.detectors.identifiers import build_identifier_detectors
 from piiscan.detectors.identifiers.phone import PhoneDetector
+from piiscan.detectors.lists import DenyListDetector
 from piiscan.detectors.prefilter import Prefilter
 from piiscan.detectors.settings import DetectorSettings
 from tests.conftest import REPO, shared_dataset
