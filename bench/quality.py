@@ -1,11 +1,23 @@
 #!/usr/bin/env python3
-"""Detection-quality benchmark: piiscan vs stock Presidio on pii-eval.
+"""Detection-quality benchmark: piiscan vs stock Presidio on pii-eval or TAB.
 
-    python bench/quality.py [--data FILE] [--out bench/out/quality.json]
+    python bench/quality.py [--dataset pii-eval|tab-dev|tab-train|tab] [--data FILE ...]
+                            [--out bench/out/quality.json]
 
-Data: ``../shared/datasets/pii-eval/presidio_synth_v2.jsonl`` (1,500 English
-sentences from presidio-research, character-offset spans with Presidio's
-entity names).  Both tools run in the same process on the same texts:
+Data sets (:data:`DATASETS`), all read from ``../shared/datasets`` and never copied:
+
+* ``pii-eval`` (the default): ``pii-eval/presidio_synth_v2.jsonl``, 1,500
+  synthetic English sentences from presidio-research, character-offset spans
+  with Presidio's entity names.
+* ``tab-dev``, ``tab-train``, or ``tab`` for both as one set: ``tab/``, real
+  ECHR court judgments from the Text Anonymization Benchmark (TAB) with
+  manually annotated spans (see ``tab/README.md``).  TAB's types are mapped to
+  piiscan's and Presidio's (:data:`TAB`): PERSON, LOCATION, ORGANIZATION and
+  DATE_TIME by name, DEM (demographic attributes) as NRP, and every
+  identifier type of either tool as ID_CODE (TAB's CODE: application numbers
+  and the like).
+
+Both tools run in the same process on the same texts:
 
 * piiscan: ``DetectionEngine(DetectorSettings())`` -- the defaults of
   ``piiscan detect --jsonl`` when no piiscan.toml is present -- fed batches of
@@ -19,18 +31,23 @@ entity names).  Both tools run in the same process on the same texts:
 
 Scoring rules (why: each tool is judged only on what the labels can judge):
 
-* Per entity type.  piiscan's types map to the benchmark's through
-  :data:`PIISCAN_TO_BENCH` (identical names otherwise); Presidio's types are
-  the benchmark's own and map 1:1.
+* Per entity type.  Each data set (:class:`Dataset`) says how its gold types
+  and each tool's predicted types map to the benchmark's types (identical
+  names otherwise).  On pii-eval piiscan's types map through
+  :data:`PIISCAN_TO_BENCH` and Presidio's are the benchmark's own.
 * A predicted type with no gold counterpart in the data set (piiscan's
-  UK_NINO, Presidio's US_BANK_NUMBER, ...) is *out of scope*: not a false
-  positive, counted separately, since the labels cannot say whether it is right.
-* A UK postcode scores as ZIP_CODE only.  The data set labels a postcode
-  inside an address as part of that one LOCATION span, so a postcode found
-  there is a ZIP_CODE false positive and earns nothing for LOCATION: letting
-  any identifier inside an address claim the whole address would inflate
-  LOCATION recall.  ``fp_on_other_type`` in the JSON counts such predictions
-  (overlapping no gold span of their own type but one of another type).
+  UK_NINO, Presidio's US_BANK_NUMBER on pii-eval, ...) is *out of scope*: not a
+  false positive, counted separately, since the labels cannot say whether it is right.
+* On pii-eval a UK postcode scores as ZIP_CODE only.  The data set labels a
+  postcode inside an address as part of that one LOCATION span, so a postcode
+  found there is a ZIP_CODE false positive and earns nothing for LOCATION:
+  letting any identifier inside an address claim the whole address would
+  inflate LOCATION recall.  ``fp_on_other_type`` in the JSON counts such
+  predictions (overlapping no gold span of their own type but one of another
+  type).  TAB has no postcode type and labels addresses LOCATION, so there a
+  postcode scores as LOCATION.
+* False positives per detector (piiscan's ``detector`` column, Presidio's
+  recognizer name), under overlap matching, in the notes and the JSON.
 * Exact matching: same start and end.  Overlap matching: any shared
   character (a multi-line address is one LOCATION span, so exact offsets are
   too strict for it).  Matching is greedy by largest overlap and a gold span is
@@ -40,8 +57,9 @@ Scoring rules (why: each tool is judged only on what the labels can judge):
   street, unit, town, country and postcode, and one prediction over the whole
   address has found every piece (precision counts predictions, recall gold
   spans).  "overlap_1to1" (in the JSON) matches one-to-one, for comparison.
-* Overall: micro-average over :data:`OVERALL_TYPES`, the types that identify
-  or locate a person on their own; :data:`NOT_OVERALL` says why the others
+* Overall: micro-average over the data set's overall types (pii-eval:
+  :data:`OVERALL_TYPES`), the types that identify or locate a person on their
+  own; its ``not_overall`` (pii-eval: :data:`NOT_OVERALL`) says why the others
   are left out.  F2 weighs recall over precision: a missed record costs a
   discovery scan more than a false alarm.
 
@@ -61,8 +79,8 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -71,7 +89,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "pii-eval" / "presidio_synth_v2.jsonl"
+DATASETS_DIR = REPO.parent / "shared" / "datasets"
+DEFAULT_DATA = DATASETS_DIR / "pii-eval" / "presidio_synth_v2.jsonl"
+TAB_DIR = DATASETS_DIR / "tab"
 DEFAULT_OUT = REPO / "bench" / "out" / "quality.json"
 #: Texts per detect_texts() call, as in scanner.cli.cmd_detect (tests/bench guards it).
 CLI_BATCH = 256
@@ -109,8 +129,102 @@ NOT_OVERALL = {
     "AGE": "shared by many people",
 }
 
+#: The identifier types of either tool (piiscan's and Presidio's English registry).  TAB labels every
+#: number or code that identifies something (application numbers, phone, passport ...) one type, CODE.
+IDENTIFIER_TYPES = (
+    "CREDIT_CARD",
+    "CRYPTO",
+    "EMAIL_ADDRESS",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "MEDICAL_LICENSE",
+    "PHONE_NUMBER",
+    "UK_NHS",
+    "UK_NINO",
+    "US_BANK_NUMBER",
+    "US_DRIVER_LICENSE",
+    "US_ITIN",
+    "US_PASSPORT",
+    "US_SSN",
+    "UUID",
+)
+#: TAB type (as in ../shared/datasets/tab, README) -> benchmark type, where the names differ.
+TAB_TO_BENCH = {"DEM": "NRP"}  # demographic attributes: nationality and ethnicity, but also jobs, ages, diagnoses
+#: Predicted type -> benchmark type on TAB, for both tools.
+TAB_PREDICTED = {
+    **{t: "ID_CODE" for t in IDENTIFIER_TYPES},
+    "DATE_OF_BIRTH": "DATE_TIME",
+    "UK_POSTCODE": "LOCATION",  # TAB has no postcode type; it labels an address LOCATION
+    "POSTAL_CODE": "LOCATION",
+}
+TAB_OVERALL_TYPES = (
+    "PERSON",  # names someone
+    "LOCATION",  # where someone lives or is: towns, addresses, countries
+    "ID_CODE",  # an application or case number names one case and so its applicant; phone numbers and the like
+)
+TAB_NOT_OVERALL = {
+    "DATE_TIME": "mostly the dates of the proceedings; personal only in combination",
+    "ORGANIZATION": "courts, ministries, companies: names no person",
+    "NRP": "TAB's DEM: nationality, ethnicity, job, age, diagnosis; shared by many people",
+    "QUANTITY": "sums of money, durations, amounts",
+    "MISC": "other quasi-identifiers of mixed kinds; neither tool has a type for them",
+}
+
 Span = tuple[int, int]
 TypedSpan = tuple[int, int, str]  # start, end, entity type
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A labelled data set and how its gold types and each tool's types map to the benchmark's types.
+
+    A type not in a map keeps its name.  ``overall_types`` make the overall row; ``not_overall`` gives
+    the reason each other gold type is left out.  ``mapping_note`` is for the notes under the table.
+    """
+
+    name: str
+    files: tuple[Path, ...]
+    overall_types: tuple[str, ...]
+    not_overall: Mapping[str, str]
+    gold_to_bench: Mapping[str, str] = field(default_factory=dict)
+    piiscan_to_bench: Mapping[str, str] = field(default_factory=dict)
+    presidio_to_bench: Mapping[str, str] = field(default_factory=dict)
+    mapping_note: str = ""
+
+
+PII_EVAL = Dataset(
+    name="pii-eval",
+    files=(DEFAULT_DATA,),
+    overall_types=OVERALL_TYPES,
+    not_overall=NOT_OVERALL,
+    piiscan_to_bench=PIISCAN_TO_BENCH,
+    mapping_note="a postcode inside a labelled address is a ZIP_CODE false positive and earns nothing for LOCATION",
+)
+TAB_NOTE = (
+    "TAB has no postcode type and labels an address LOCATION; ID_CODE is TAB's CODE "
+    "(application and case numbers and the like)"
+)
+TAB_SPLITS = {
+    "tab-dev": ("tab_dev.jsonl",),
+    "tab-train": ("tab_train.jsonl",),
+    "tab": ("tab_dev.jsonl", "tab_train.jsonl"),
+}
+TAB = {
+    name: Dataset(
+        name=name,
+        files=tuple(TAB_DIR / f for f in files),
+        overall_types=TAB_OVERALL_TYPES,
+        not_overall=TAB_NOT_OVERALL,
+        gold_to_bench=TAB_TO_BENCH,
+        piiscan_to_bench=TAB_PREDICTED,
+        presidio_to_bench=TAB_PREDICTED,
+        mapping_note=TAB_NOTE,
+    )
+    for name, files in TAB_SPLITS.items()
+}
+#: ``--dataset`` choices.
+DATASETS = {PII_EVAL.name: PII_EVAL, **TAB}
 
 
 @dataclass(frozen=True)
@@ -145,7 +259,19 @@ class MatchCounts(NamedTuple):
 
 
 def match_spans(gold: Sequence[Span], predicted: Sequence[Span], mode: str) -> MatchCounts:
-    """Counts for one text and one type, greedy by largest overlap; each gold span is matched at most once.
+    """Counts for one text and one type (see :func:`matching`)."""
+    return match_counts(len(gold), len(predicted), *matching(gold, predicted, mode))
+
+
+def match_counts(n_gold: int, n_predicted: int, matched_gold: set[int], matched_pred: set[int]) -> MatchCounts:
+    """Counts from the indexes :func:`matching` returns."""
+    tp = len(matched_pred)
+    return MatchCounts(tp, n_predicted - tp, n_gold - len(matched_gold), len(matched_gold))
+
+
+def matching(gold: Sequence[Span], predicted: Sequence[Span], mode: str) -> tuple[set[int], set[int]]:
+    """Indexes of the gold spans and of the predictions matched, greedy by largest overlap; each gold span
+    is matched at most once.
 
     "exact" and "overlap_1to1" match one-to-one.  "overlap" lets one prediction
     match every gold span it covers: the data set labels some addresses whole and
@@ -169,8 +295,7 @@ def match_spans(gold: Sequence[Span], predicted: Sequence[Span], mode: str) -> M
         if gi not in matched_gold and not (one_to_one and pi in matched_pred):
             matched_gold.add(gi)
             matched_pred.add(pi)
-    tp = len(matched_pred)
-    return MatchCounts(tp, len(predicted) - tp, len(gold) - len(matched_gold), len(matched_gold))
+    return matched_gold, matched_pred
 
 
 def prf(tp: int, fp: int, fn: int, found: int | None = None, beta: float = 1.0) -> Scores:
@@ -218,52 +343,98 @@ def overlaps_any(span: Span, others: Sequence[Span]) -> bool:
     return any(min(span[1], e) - max(span[0], s) > 0 for s, e in others)
 
 
-def score(docs: Sequence[Doc], predictions: Sequence[Sequence[TypedSpan]], gold_types: set[str]) -> dict[str, Any]:
-    """Per-type counts for both modes, plus predictions whose type has no gold counterpart (out of scope)."""
+def score(
+    docs: Sequence[Doc],
+    predictions: Sequence[Sequence[TypedSpan]],
+    gold_types: set[str],
+    overall_types: Sequence[str] = OVERALL_TYPES,
+    sources: Sequence[Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """Per-type counts for every mode, plus predictions whose type has no gold counterpart (out of scope).
+
+    ``sources`` names the detector of each prediction (parallel to ``predictions``); with it,
+    ``by_detector`` counts each detector's in-scope predictions and its false positives per type
+    under overlap matching.
+    """
     counts = {t: {m: [0, 0, 0, 0] for m in MODES} for t in gold_types}
     predicted: Counter[str] = Counter()
     on_other_type: Counter[str] = Counter()
     out_of_scope: Counter[str] = Counter()
-    for doc, preds in zip(docs, predictions, strict=True):
+    detector_predicted: Counter[str] = Counter()
+    detector_fp: dict[str, Counter[str]] = {}
+    for k, (doc, preds) in enumerate(zip(docs, predictions, strict=True)):
         for t in gold_types:
             gold = [(s, e) for s, e, g in doc.spans if g == t]
-            mine = [(s, e) for s, e, p in preds if p == t]
+            mine_at = [j for j, (_, _, p) in enumerate(preds) if p == t]
+            mine = [(preds[j][0], preds[j][1]) for j in mine_at]
             others = [(s, e) for s, e, g in doc.spans if g != t]
             predicted[t] += len(mine)
             on_other_type[t] += sum(not overlaps_any(p, gold) and overlaps_any(p, others) for p in mine)
             for mode in MODES:
-                for i, n in enumerate(match_spans(gold, mine, mode)):
+                matched_gold, matched_pred = matching(gold, mine, mode)
+                for i, n in enumerate(match_counts(len(gold), len(mine), matched_gold, matched_pred)):
                     counts[t][mode][i] += n
+                if mode == "overlap" and sources is not None:
+                    for n, j in enumerate(mine_at):
+                        detector_predicted[sources[k][j]] += 1
+                        if n not in matched_pred:
+                            detector_fp.setdefault(sources[k][j], Counter())[t] += 1
         out_of_scope.update(p for _, _, p in preds if p not in gold_types)
-    per_type = {t: {"predicted": predicted[t], **{m: summarise(*counts[t][m]) for m in MODES}} for t in sorted(counts)}
+    per_type: dict[str, dict[str, Any]] = {
+        t: {"predicted": predicted[t], **{m: summarise(*counts[t][m]) for m in MODES}} for t in sorted(counts)
+    }
     for t in per_type:
         per_type[t]["overlap"]["fp_on_other_type"] = on_other_type[t]
-    overall = {m: summarise(*sum_counts(counts[t][m] for t in OVERALL_TYPES if t in counts)) for m in MODES}
-    return {"per_type": per_type, "overall": overall, "out_of_scope": dict(out_of_scope.most_common())}
+    overall = {m: summarise(*sum_counts(counts[t][m] for t in overall_types if t in counts)) for m in MODES}
+    fp_total = {name: detector_fp.get(name, Counter()).total() for name in detector_predicted}
+    by_detector = {
+        name: {"predicted": n, "fp": fp_total[name], "fp_by_type": dict(detector_fp.get(name, {}))}
+        for name, n in sorted(detector_predicted.items(), key=lambda item: (-fp_total[item[0]], item[0]))
+    }
+    return {
+        "per_type": per_type,
+        "overall": overall,
+        "out_of_scope": dict(out_of_scope.most_common()),
+        "by_detector": by_detector,
+    }
 
 
 # -- data and detection -------------------------------------------------------
-def load_docs(path: Path) -> list[Doc]:
-    """The JSON lines, checked: every span must lie inside its text."""
+def load_docs(path: Path, gold_to_bench: Mapping[str, str] | None = None) -> list[Doc]:
+    """The JSON lines, checked: every span must lie inside its text.  Types are renamed by ``gold_to_bench``."""
+    rename = gold_to_bench or {}
     docs = []
     with path.open(encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 obj = json.loads(line)
-                spans = tuple((s["start"], s["end"], s["type"]) for s in obj["spans"])
+                spans = tuple((s["start"], s["end"], rename.get(s["type"], s["type"])) for s in obj["spans"])
                 if any(not 0 <= s < e <= len(obj["text"]) for s, e, _ in spans):
                     raise ValueError(f"{path}: {obj['id']}: span outside the text")
                 docs.append(Doc(str(obj["id"]), obj["text"], spans))
     return docs
 
 
+def load_dataset(dataset: Dataset, files: Sequence[Path] | None = None) -> list[Doc]:
+    """The data set's texts, from ``files`` (same format) in place of its own when given; ids must be unique."""
+    docs = [doc for path in files or dataset.files for doc in load_docs(path, dataset.gold_to_bench)]
+    if len({d.id for d in docs}) != len(docs):
+        raise ValueError(f"{dataset.name}: duplicate text ids")
+    return docs
+
+
 @dataclass
 class Run:
-    """One tool's predictions per text (benchmark types) and the detection loop's wall time."""
+    """One tool's predictions per text (benchmark types) and the detection loop's wall time.
+
+    ``sources``, parallel to ``predictions``, names the detector (piiscan) or recognizer (Presidio)
+    of each prediction.
+    """
 
     predictions: list[list[TypedSpan]]
     timings: list[float]
     info: dict[str, Any]
+    sources: list[list[str]] | None = None
 
     @property
     def seconds(self) -> float:
@@ -271,9 +442,12 @@ class Run:
         return statistics.median(self.timings)
 
 
-def timed(loop: Callable[[], list[list[TypedSpan]]], repeats: int) -> tuple[list[list[TypedSpan]], list[float]]:
+Found = tuple[int, int, str, str]  # start, end, the tool's entity type, detector name
+
+
+def timed(loop: Callable[[], list[list[Found]]], repeats: int) -> tuple[list[list[Found]], list[float]]:
     """The loop's result and its wall time per repeat: only detection is timed, never engine construction."""
-    found: list[list[TypedSpan]] = []
+    found: list[list[Found]] = []
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -285,7 +459,13 @@ def timed(loop: Callable[[], list[list[TypedSpan]]], repeats: int) -> tuple[list
     return found, timings
 
 
-def run_piiscan(texts: Sequence[str], repeats: int = 1) -> Run:
+def to_run(found: list[list[Found]], timings: list[float], info: dict[str, Any], to_bench: Mapping[str, str]) -> Run:
+    """A tool's findings as a Run: types mapped to the benchmark's, detector names kept beside them."""
+    predictions = [[(s, e, to_bench.get(t, t)) for s, e, t, _ in spans] for spans in found]
+    return Run(predictions, timings, info, [[name for *_, name in spans] for spans in found])
+
+
+def run_piiscan(texts: Sequence[str], repeats: int = 1, to_bench: Mapping[str, str] = PIISCAN_TO_BENCH) -> Run:
     """piiscan's text detectors, batched through DetectionEngine.detect_texts like ``piiscan detect --jsonl``."""
     from piiscan.detectors.engine import DetectionEngine
     from piiscan.detectors.settings import DetectorSettings
@@ -294,17 +474,16 @@ def run_piiscan(texts: Sequence[str], repeats: int = 1) -> Run:
     engine = DetectionEngine(settings)
     engine.detect_texts(texts[:1])  # the NER model is loaded on first use: keep that out of the timing
 
-    def loop() -> list[list[TypedSpan]]:
-        found: list[list[TypedSpan]] = [[] for _ in texts]
+    def loop() -> list[list[Found]]:
+        found: list[list[Found]] = [[] for _ in texts]
         for offset in range(0, len(texts), CLI_BATCH):
             for m in engine.detect_texts(texts[offset : offset + CLI_BATCH]).to_pylist():
-                found[offset + m["row"]].append((m["start"], m["end"], m["entity_type"]))
+                found[offset + m["row"]].append((m["start"], m["end"], m["entity_type"], m["detector"]))
         return [sorted(spans) for spans in found]
 
     found, timings = timed(loop, repeats)
-    mapped = [[(s, e, PIISCAN_TO_BENCH.get(t, t)) for s, e, t in spans] for spans in found]
     info = {"settings_fingerprint": settings.fingerprint(), "detector_versions": engine.detector_versions()}
-    return Run(mapped, timings, info)
+    return to_run(found, timings, info, to_bench)
 
 
 def build_presidio() -> Any:
@@ -323,28 +502,35 @@ def build_presidio() -> Any:
     return AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
 
 
-def run_presidio(texts: Sequence[str], repeats: int = 1) -> Run:
+def run_presidio(texts: Sequence[str], repeats: int = 1, to_bench: Mapping[str, str] | None = None) -> Run:
     """Stock Presidio, one analyze() per text, as a user of it would call it."""
     analyzer = build_presidio()
     analyzer.analyze(text=texts[0], language="en", score_threshold=PRESIDIO_THRESHOLD)  # warm-up
 
-    def loop() -> list[list[TypedSpan]]:
+    def loop() -> list[list[Found]]:
         found = []
         for text in texts:
             results = analyzer.analyze(text=text, language="en", score_threshold=PRESIDIO_THRESHOLD)
-            found.append(sorted((r.start, r.end, r.entity_type) for r in results))
+            found.append(sorted((r.start, r.end, r.entity_type, recognizer(r)) for r in results))
         return found
 
     found, timings = timed(loop, repeats)
     info = {"score_threshold": PRESIDIO_THRESHOLD, "recognizers": sorted(r.name for r in analyzer.registry.recognizers)}
-    return Run(found, timings, info)
+    return to_run(found, timings, info, to_bench or {})
+
+
+def recognizer(result: Any) -> str:
+    """The name of the Presidio recognizer that made a RecognizerResult."""
+    return str((result.recognition_metadata or {}).get("recognizer_name", "?"))
 
 
 # -- report ---------------------------------------------------------------------
-def tool_result(docs: Sequence[Doc], run: Run, gold_types: set[str]) -> dict[str, Any]:
+def tool_result(
+    docs: Sequence[Doc], run: Run, gold_types: set[str], overall_types: Sequence[str] = OVERALL_TYPES
+) -> dict[str, Any]:
     chars = sum(len(d.text) for d in docs)
     return {
-        **score(docs, run.predictions, gold_types),
+        **score(docs, run.predictions, gold_types, overall_types, run.sources),
         "throughput": {
             "texts": len(docs),
             "chars": chars,
@@ -361,10 +547,19 @@ def fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def markdown(results: dict[str, Any]) -> str:
+def mapping_text(mapping: Mapping[str, str]) -> str:
+    """``A → X; B, C → Y``: the sources of each target type, in the map's order."""
+    by_target: dict[str, list[str]] = {}
+    for source, target in mapping.items():
+        by_target.setdefault(target, []).append(source)
+    return "; ".join(f"{', '.join(sources)} → {target}" for target, sources in by_target.items())
+
+
+def markdown(results: dict[str, Any], dataset: Dataset = PII_EVAL) -> str:
     """The table for docs/benchmarks.md, with the notes a reader needs to trust it."""
     gold = results["dataset"]["gold_spans"]
     ours, theirs = results["tools"]["piiscan"], results["tools"]["presidio"]
+    overall_types = dataset.overall_types
     lines = [
         "| entity type | gold | piiscan P | piiscan R | piiscan F2 | Presidio P | Presidio R | Presidio F2 "
         "| piiscan F2 exact | Presidio F2 exact |",
@@ -378,11 +573,11 @@ def markdown(results: dict[str, Any]) -> str:
         return f"| {name} | {n:,} | " + " | ".join(fmt(c) for c in cells) + " |"
 
     by_count = sorted(gold, key=lambda t: (-gold[t], t))
-    for t in (t for t in by_count if t in OVERALL_TYPES):
+    for t in (t for t in by_count if t in overall_types):
         lines.append(row(t, gold[t], ours["per_type"][t], theirs["per_type"][t]))
-    n_overall = sum(gold.get(t, 0) for t in OVERALL_TYPES)
+    n_overall = sum(gold.get(t, 0) for t in overall_types)
     lines.append(row("**overall**", n_overall, ours["overall"], theirs["overall"]))
-    for t in (t for t in by_count if t not in OVERALL_TYPES):
+    for t in (t for t in by_count if t not in overall_types):
         lines.append(row(f"{t} (not in overall)", gold[t], ours["per_type"][t], theirs["per_type"][t]))
 
     def throughput(name: str, r: dict[str, Any]) -> str:
@@ -396,7 +591,27 @@ def markdown(results: dict[str, Any]) -> str:
         o = r["overall"]["overlap_1to1"]
         return " / ".join(fmt(o[k]) for k in ("precision", "recall", "f2"))
 
+    def detector_fps(r: dict[str, Any]) -> str:
+        cells, clean = [], []
+        for name, d in r.get("by_detector", {}).items():
+            if not d["fp"]:
+                clean.append(name)
+                continue
+            types = ", ".join(f"{t} {n}" for t, n in sorted(d["fp_by_type"].items(), key=lambda kv: (-kv[1], kv[0])))
+            cells.append(f"{name} {d['fp']} of {d['predicted']}" + (f" ({types})" if len(d["fp_by_type"]) > 1 else ""))
+        return ", ".join(cells + ([f"none from {', '.join(clean)}"] if clean else [])) or "no predictions"
+
+    def mapped(tool: str, mapping: Mapping[str, str]) -> str:
+        return f"{tool} types mapped: {mapping_text(mapping)} (others by name)" if mapping else f"{tool} types by name"
+
     ds = results["dataset"]
+    if dataset.piiscan_to_bench == dataset.presidio_to_bench:
+        predicted_maps = mapped("Predicted (both tools)", dataset.piiscan_to_bench)
+    else:
+        predicted_maps = (
+            mapped("piiscan", dataset.piiscan_to_bench) + "; " + mapped("Presidio", dataset.presidio_to_bench)
+        )
+    gold_map = f"Gold types mapped: {mapping_text(dataset.gold_to_bench)}. " if dataset.gold_to_bench else ""
     lines += [
         "",
         f"Data: {ds['file']} ({ds['texts']:,} texts, {ds['chars']:,} chars, {sum(gold.values()):,} gold spans). "
@@ -404,11 +619,12 @@ def markdown(results: dict[str, Any]) -> str:
         "one prediction may match several gold spans, e.g. a whole address the labels split into pieces); "
         "the last two columns need exact offsets. Overall: micro-average over the types above it.",
         f"One-to-one overlap matching, overall P/R/F2: piiscan {one_to_one(ours)}; Presidio {one_to_one(theirs)}.",
-        "Not in overall: " + "; ".join(f"{t}: {why}" for t, why in NOT_OVERALL.items()) + ".",
-        "piiscan types mapped: " + ", ".join(f"{a} → {b}" for a, b in PIISCAN_TO_BENCH.items()) + " (others by name); "
-        "a postcode inside a labelled address is a ZIP_CODE false positive and earns nothing for LOCATION.",
+        "Not in overall: " + "; ".join(f"{t}: {why}" for t, why in dataset.not_overall.items()) + ".",
+        f"{gold_map}{predicted_maps}" + (f"; {dataset.mapping_note}." if dataset.mapping_note else "."),
         f"Out of scope (predicted types with no gold label; not counted as false positives): piiscan: {scope(ours)}; "
         f"Presidio: {scope(theirs)}.",
+        "False positives per detector (overlap; of its in-scope predictions): "
+        f"piiscan: {detector_fps(ours)}; Presidio: {detector_fps(theirs)}.",
         "Throughput (median of the timed passes of the detection loop only; engines built and warmed up first; "
         "one process): "
         f"{throughput('piiscan', ours)}; {throughput('Presidio', theirs)}.",
@@ -423,27 +639,36 @@ def environment() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="pii-eval JSON lines file")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON with every number")
+    parser.add_argument("--dataset", choices=DATASETS, default=PII_EVAL.name, help="the labelled set to score on")
+    parser.add_argument(
+        "--data", type=Path, nargs="+", help="JSON lines file(s) in the data set's format, read instead of its own"
+    )
+    parser.add_argument("--out", type=Path, help="JSON with every number (default bench/out/quality[-DATASET].json)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per tool (the median is reported)")
     args = parser.parse_args(argv)
     os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""  # before anything imports presidio
 
-    docs = load_docs(args.data)
+    dataset = DATASETS[args.dataset]
+    files: tuple[Path, ...] = tuple(args.data or dataset.files)
+    out: Path = args.out or (DEFAULT_OUT if dataset is PII_EVAL else DEFAULT_OUT.with_stem(f"quality-{dataset.name}"))
+    docs = load_dataset(dataset, files)
     if not docs:
-        parser.error(f"{args.data}: no texts")
+        parser.error(f"{', '.join(map(str, files))}: no texts")
     texts = [d.text for d in docs]
     gold_types = {t for d in docs for _, _, t in d.spans}
-    print(f"quality: {len(docs):,} texts from {args.data}", file=sys.stderr)
-    runs = {}
-    for name, run in (("piiscan", run_piiscan), ("presidio", run_presidio)):
-        runs[name] = run(texts, args.repeats)
-        print(f"quality: {name}: median {runs[name].seconds:.1f} s over {args.repeats} pass(es)", file=sys.stderr)
+    print(f"quality: {dataset.name}: {len(docs):,} texts from {', '.join(map(str, files))}", file=sys.stderr)
+    runs = {
+        "piiscan": run_piiscan(texts, args.repeats, dataset.piiscan_to_bench),
+        "presidio": run_presidio(texts, args.repeats, dataset.presidio_to_bench),
+    }
+    for name, run in runs.items():
+        print(f"quality: {name}: median {run.seconds:.1f} s over {args.repeats} pass(es)", file=sys.stderr)
 
     results = {
         "dataset": {
-            "file": args.data.name,
-            "sha256": hashlib.sha256(args.data.read_bytes()).hexdigest(),
+            "name": dataset.name,
+            "file": ", ".join(f.name for f in files),
+            "sha256": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
             "texts": len(docs),
             "chars": sum(len(t) for t in texts),
             "gold_spans": dict(Counter(t for d in docs for _, _, t in d.spans).most_common()),
@@ -455,18 +680,21 @@ def main(argv: list[str] | None = None) -> int:
                 "overlap_1to1": "any shared character, one-to-one",
             },
             "matching": "greedy by largest overlap; each gold span matched at most once",
-            "piiscan_to_bench": PIISCAN_TO_BENCH,
-            "overall_types": list(OVERALL_TYPES),
-            "not_overall": NOT_OVERALL,
+            "gold_to_bench": dataset.gold_to_bench,
+            "piiscan_to_bench": dataset.piiscan_to_bench,
+            "presidio_to_bench": dataset.presidio_to_bench,
+            "overall_types": list(dataset.overall_types),
+            "not_overall": dataset.not_overall,
             "out_of_scope": "predicted types with no gold counterpart; not false positives",
+            "by_detector": "in-scope predictions and false positives (overlap) per detector or recognizer",
         },
         "environment": environment(),
-        "tools": {name: tool_result(docs, run, gold_types) for name, run in runs.items()},
+        "tools": {name: tool_result(docs, run, gold_types, dataset.overall_types) for name, run in runs.items()},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(results))
-    print(f"quality: wrote {args.out}", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results, dataset))
+    print(f"quality: wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -160,3 +160,77 @@ def test_piiscan_side_equals_piiscan_detect_jsonl(tmp_path: Path):
     ours = sorted((i, s, e, t) for i, spans in enumerate(run.predictions) for s, e, t in spans)
     assert cli, "expected findings in the first 60 sentences"
     assert ours == cli
+
+
+def test_score_counts_false_positives_per_detector():
+    docs = [doc("Ann Lee met Bob in March", (0, 7, "PERSON"), (12, 15, "PERSON"))]
+    predictions = [[(0, 3, "PERSON"), (4, 7, "PERSON"), (12, 15, "PERSON"), (19, 24, "LOCATION"), (0, 3, "UK_NINO")]]
+    sources = [["person_name", "spacy_ner", "spacy_ner", "town_name", "uk_nino"]]
+    result = quality.score(docs, predictions, {"PERSON", "LOCATION"}, sources=sources)
+    # (4, 7) is a second prediction over the gold span (0, 7): a false positive; UK_NINO is out of scope
+    assert result["by_detector"] == {
+        "spacy_ner": {"predicted": 2, "fp": 1, "fp_by_type": {"PERSON": 1}},
+        "town_name": {"predicted": 1, "fp": 1, "fp_by_type": {"LOCATION": 1}},
+        "person_name": {"predicted": 1, "fp": 0, "fp_by_type": {}},
+    }
+    assert quality.score(docs, predictions, {"PERSON", "LOCATION"})["by_detector"] == {}
+
+
+def test_overall_row_uses_the_data_sets_overall_types():
+    docs = [doc("Ann Lee, no. 1520/06", (0, 7, "PERSON"), (13, 20, "ID_CODE"))]
+    result = quality.score(docs, [[(0, 7, "PERSON")]], {"PERSON", "ID_CODE"}, quality.TAB_OVERALL_TYPES)
+    assert [result["overall"]["overlap"][k] for k in ("tp", "fp", "fn")] == [1, 0, 1]
+    assert quality.score(docs, [[(0, 7, "PERSON")]], {"PERSON", "ID_CODE"})["overall"]["overlap"]["fn"] == 0
+
+
+def test_runs_map_tool_types_and_keep_detector_names():
+    found = [[(0, 3, "PHONE_NUMBER", "phone"), (5, 9, "PERSON", "spacy_ner")], []]
+    run = quality.to_run(found, [0.1], {}, quality.TAB_PREDICTED)
+    assert run.predictions == [[(0, 3, "ID_CODE"), (5, 9, "PERSON")], []]
+    assert run.sources == [["phone", "spacy_ner"], []]
+
+
+def test_mapping_text_groups_sources_by_target():
+    assert (
+        quality.mapping_text(quality.PIISCAN_TO_BENCH)
+        == "DATE_OF_BIRTH → DATE_TIME; UK_POSTCODE, POSTAL_CODE → ZIP_CODE"
+    )
+
+
+@pytest.mark.parametrize("name", ["tab-dev", "tab-train"])
+def test_tab_gold_types_are_mapped_and_each_in_or_out_of_the_overall(name: str):
+    dataset = quality.DATASETS[name]
+    for path in dataset.files:
+        shared_dataset("tab", path.name)
+    docs = quality.load_dataset(dataset)
+    gold_types = {t for d in docs for _, _, t in d.spans}
+    assert "DEM" not in gold_types and "NRP" in gold_types  # TAB's demographic attributes score as NRP
+    assert not set(dataset.overall_types) & set(dataset.not_overall)
+    assert gold_types == set(dataset.overall_types) | set(dataset.not_overall)
+
+
+def test_tab_both_splits_are_one_set_of_distinct_texts():
+    for name in ("tab_dev.jsonl", "tab_train.jsonl"):
+        shared_dataset("tab", name)
+    both = quality.load_dataset(quality.DATASETS["tab"])
+    parts = [quality.load_dataset(quality.DATASETS[name]) for name in ("tab-dev", "tab-train")]
+    assert [d.id for d in both] == [d.id for part in parts for d in part]
+
+
+def test_every_type_piiscan_reports_scores_on_tab():
+    """No piiscan type falls out of scope on TAB unnoticed: each maps to a TAB type or has one's name."""
+    from piiscan.detectors.engine import DetectionEngine
+    from piiscan.detectors.nlp import NER_ENTITIES
+    from piiscan.detectors.settings import DetectorSettings
+
+    engine = DetectionEngine(DetectorSettings())
+    types = {t for d in engine.detectors for t in d.entities} | set(NER_ENTITIES)
+    tab_types = set(quality.TAB_OVERALL_TYPES) | set(quality.TAB_NOT_OVERALL)
+    assert {quality.TAB_PREDICTED.get(t, t) for t in types} <= tab_types
+
+
+def test_load_dataset_rejects_duplicate_ids(tmp_path: Path):
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"id": "1", "text": "short", "spans": []}) + "\n")
+    with pytest.raises(ValueError, match="duplicate"):
+        quality.load_dataset(quality.PII_EVAL, [data, data])
