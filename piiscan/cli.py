@@ -3,6 +3,9 @@
 Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 (erase) an action was refused or failed
 or the subject's data is still present after erasure, 3 (diff --fail-on-new) new personal-data locations.
 Errors are one line on stderr naming the location; no personal data is ever printed in them.
+
+Each ``cmd_*`` imports the layers it uses when it runs, so that ``piiscan --help``, ``config show`` and a
+mistyped command answer without loading Arrow, the detectors or a database driver.
 """
 
 from __future__ import annotations

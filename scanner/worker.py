@@ -27,6 +27,9 @@ import pyarrow.compute as pc
 from piiscan.connectors.base import Connector, ItemProblem, TableBatch, TextChunk, WorkUnit, locator_json
 from piiscan.connectors.formats.office import NameText
 from piiscan.connectors.formats.text import owned_matches
+from piiscan.detectors.custom import linkable_custom_entities
+from piiscan.detectors.engine import DetectionEngine
+from piiscan.detectors.identifiers import LINKABLE_ENTITIES
 from piiscan.detectors.settings import DetectorSettings
 from piiscan.index.keys import SubjectHasher, row_key
 from piiscan.index.retention import record_dates
@@ -74,10 +77,6 @@ class UnitScanner:
         scan_id: str = "",
         engine_factory: Callable[[DetectorSettings], Any] | None = None,
     ) -> None:
-        from piiscan.detectors.custom import linkable_custom_entities
-        from piiscan.detectors.engine import DetectionEngine
-        from piiscan.detectors.identifiers import LINKABLE_ENTITIES
-
         self.connectors = connectors
         self.scan_id = scan_id
         self.settings = settings
