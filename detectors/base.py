@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 import regex
 
+from piiscan.detectors.text_tables import column_header
+
 if TYPE_CHECKING:  # settings import custom recognizers, which are detectors: for type hints only
     from piiscan.detectors.settings import DetectorSettings
 
@@ -127,6 +129,10 @@ class Detector:
     #: tried only just before each occurrence (:func:`anchored_finditer`), not at every character.
     anchor: ClassVar[str] = ""
     anchor_reach: ClassVar[int] = 0
+    #: A quasi-identifier of free text (DATE_TIME): searched only where free text is analysed
+    #: (``settings.ner``), in texts and free-text columns; never a column's type, never looked for in
+    #: the values of other columns, and never masked out of item names and locators.
+    free_text_only: ClassVar[bool] = False
 
     def __init__(self, threshold: float | None = None) -> None:
         if threshold is not None:
@@ -136,6 +142,9 @@ class Detector:
         self._negative_re = context_pattern(tuple(self.negative_context))
         #: value -> (validation, normalised, mask): the same email or IP address recurs on many lines
         self._seen: dict[str, tuple[Validation, str, str]] = {}
+        #: the field (column, key path) of the match being accepted: :meth:`plausible` is asked without it,
+        #: and a detector whose plausibility reads the field's words (IMEI vs card) finds it here
+        self._field: str | None = None
 
     @classmethod
     def from_settings(cls, settings: DetectorSettings) -> Self:
@@ -188,16 +197,27 @@ class Detector:
         return bool(field and self._negative_re and self._negative_re.search(field_words(field)))
 
     def has_context(self, text: str, start: int, end: int, field: str | None = None) -> bool:
-        """A context word in the field name or within ``context_window`` characters of the match."""
+        """A context word in the field name, within ``context_window`` characters of the match, or in the
+        header of the text-table column the match is in ("NHS Number" above "943 476 5919":
+        :func:`piiscan.detectors.text_tables.column_header`)."""
         if self._context_re is None:
             return False
-        return self.field_has_context(field) or _near(self._context_re, text, start, end, self.context_window)
+        return (
+            self.field_has_context(field)
+            or _near(self._context_re, text, start, end, self.context_window)
+            or self.field_has_context(column_header(text, start, end))
+        )
 
     def has_negative_context(self, text: str, start: int, end: int, field: str | None = None) -> bool:
-        """A negative context word in the field name or within ``context_window`` characters of the match."""
+        """A negative context word in the field name, within ``context_window`` characters of the match,
+        or in its text-table column's header ("Order No")."""
         if self._negative_re is None:
             return False
-        return self.field_has_negative_context(field) or _near(self._negative_re, text, start, end, self.context_window)
+        return (
+            self.field_has_negative_context(field)
+            or _near(self._negative_re, text, start, end, self.context_window)
+            or self.field_has_negative_context(column_header(text, start, end))
+        )
 
     def context_score(self, text: str, start: int, end: int, field: str | None = None) -> int:
         """+1: a context word near the match or in the field name; -1: no context word but a
@@ -217,6 +237,11 @@ class Detector:
     def plausible(self, text: str, start: int, end: int) -> bool:
         """Named filters on a candidate in its text (e.g. "version 1.2.3.4" is no IP address)."""
         return True
+
+    def value_score(self, value: str, score: float) -> float:
+        """The score of a candidate that validated, before context: ``score`` (its pattern's) unless the value
+        itself says more (a loopback IP address names no one's device; a URL with a profile path names someone)."""
+        return score
 
     def spans(self, m: PatternMatch) -> Iterator[tuple[int, int]]:
         """Candidate spans of one regex match, best first: the first one not rejected is used.
@@ -313,6 +338,7 @@ class Detector:
         ``taken``, is plausible and validates is scored; it is reported (and added
         to ``taken``) if the score reaches the threshold.
         """
+        self._field = field
         for span_start, span_end in self.spans(m):
             start, end = span_start - offset, span_end - offset
             if end > len(text):
@@ -322,7 +348,7 @@ class Detector:
             outcome, normalised, masked = self._verdict(text[start:end])
             if outcome is Validation.REJECT:
                 continue
-            score = pattern.score
+            score = self.value_score(text[start:end], pattern.score)
             if self.requires_context or outcome is Validation.NO_OPINION:
                 context = self.context_score(text, start, end, field)
                 if self.requires_context and context <= 0:

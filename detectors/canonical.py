@@ -25,6 +25,10 @@ give one canonical form, so a lookup by any of them finds every other.
 * **Card** (``CREDIT_CARD``): the digits.
 * **National numbers**: NHS number and US SSN: the digits; NINO and US driving licence:
   separators (spaces, "-", ".", "/") removed, upper case.
+* **EU/EEA national identifiers, EU VAT numbers** (:mod:`piiscan.detectors.identifiers.eu_national_ids`,
+  :mod:`~piiscan.detectors.identifiers.eu_vat`): python-stdnum's ``compact()`` of the number
+  ("1112.22.333" -> ``111222333``; a Swedish personnummer: its ten digits); VAT numbers with their
+  country prefix.  **MRZ**: the zone's lines joined without separators.
 
 The forms that are a plain function of the value (:data:`RULES`: e-mail, IBAN, card and national
 numbers) are defined in :mod:`piiscan.detectors.identifier_rules`, below the detectors that apply

@@ -249,6 +249,19 @@ def is_filler_digits(digits: str) -> bool:
     return len(digits) >= MIN_FILLER_DIGITS and (len(set(digits)) == 1 or digits in _ASCENDING or digits in _DESCENDING)
 
 
+def _national_numbers(digits: str) -> list[str]:
+    """The digits after the country code that ``digits`` (an international number without its "+" or "00")
+    starts with.  Country codes are prefix-free, so at most one of its first 1-3 digits is one: "+34 912 345
+    678" is Spain's 912345678, not the filler "12345678" after a three-digit code "349".  Digits that start
+    with no country code are read after each length of code."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE  # on first need: settings import this module
+
+    for n in (1, 2, 3):
+        if int(digits[:n] or 0) in COUNTRY_CODE_TO_REGION_CODE:
+            return [digits[n:]]
+    return [digits[n:] for n in (1, 2, 3)]
+
+
 class RepeatedOrSequentialDigits(Filter):
     """Dummy numbers: one digit repeated ("000-00-0000", "1111111111",
     "07777 777777") or digits counting up or down ("123-45-6789",
@@ -256,7 +269,9 @@ class RepeatedOrSequentialDigits(Filter):
 
     Forms, test data and masked exports fill identifier fields with these.
     Only the digits count; a leading country code ("+44"), "00" prefix or
-    trunk "0" may come first ("+44 7777 777777").  At least six digits must
+    trunk "0" may come first ("+44 7777 777777").  The country code is the
+    one the number starts with (phonenumbers' list), so the national number
+    is never cut short: "+33 6 98 76 54 32" is France's 698765432, no filler.  At least six digits must
     be filler.  Checksum-confirmed types are not listed: their checksum
     already decides.
     """
@@ -272,9 +287,9 @@ class RepeatedOrSequentialDigits(Filter):
             return False
         # the prefix may not be filler: a country code ("+44", "0044"), then a trunk "0" ("+44 (0)")
         if value.startswith("+"):
-            national = [digits[n:] for n in (1, 2, 3)]
+            national = _national_numbers(digits)
         elif value.startswith("00"):
-            national = [digits[n:] for n in (3, 4, 5)]
+            national = _national_numbers(digits[2:])
         else:
             national = [digits]
         candidates = [digits, *national, *(d[1:] for d in national if d.startswith("0"))]

@@ -98,7 +98,21 @@ def normalise_date_of_birth(value: str | dt.date, day_first: bool = True) -> str
     return date.isoformat() if date else None
 
 
-class DateOfBirthDetector(Detector):
+class DayFirstDateDetector(Detector):
+    """A detector of dates whose numeric form is ambiguous: day-first by default (GB), month-first for US
+    data; the one setting, ``dob_day_first``, serves every date detector so they never read 03/02 apart."""
+
+    def __init__(self, day_first: bool = True, threshold: float | None = None) -> None:
+        super().__init__(threshold)
+        self.day_first = day_first
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings) -> Self:
+        """Day-first unless ``settings.extra["dob_day_first"]`` is false (US data: 03/02/2001 is 2 March)."""
+        return cls(day_first=settings.extra.get("dob_day_first", True), threshold=settings.score_threshold)
+
+
+class DateOfBirthDetector(DayFirstDateDetector):
     """Dates next to "born", "DOB", "date of birth" ... or in a field named like ``dob``/``BirthDate``.
 
     Every pattern requires that context; the score is then 0.85.  Ambiguous
@@ -118,15 +132,6 @@ class DateOfBirthDetector(Detector):
         "born", "birth", "dob", "d.o.b", "birthday", "birthdate", "date of birth",
     )  # fmt: skip
     requires_context = True
-
-    def __init__(self, day_first: bool = True, threshold: float | None = None) -> None:
-        super().__init__(threshold)
-        self.day_first = day_first
-
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings) -> Self:
-        """Day-first unless ``settings.extra["dob_day_first"]`` is false (US data: 03/02/2001 is 2 March)."""
-        return cls(day_first=settings.extra.get("dob_day_first", True), threshold=settings.score_threshold)
 
     def might_match(self, text: str) -> bool:
         return has_min_digits(text, 4)

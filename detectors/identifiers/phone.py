@@ -19,6 +19,9 @@ number are not ("(800-292-9263)").  Not phone numbers:
   standing among other figures on their line (unless a context word is near);
 * runs next to a currency ("£1 234 567"), house numbers before a street name
   ("5533 119 Countess Close"), US ZIP+4 codes after a state ("MA 02110-1301");
+* runs in the layout of a US SSN or ITIN, 3-2-4 digits with one dash or space
+  throughout ("078-05-1123"), with no context word: no numbering plan groups
+  its numbers so, and the SSN and ITIN detectors read them;
 * national runs of 13-19 digits that pass Luhn (card numbers: the card
   detector's), unbroken national runs of more than 12 digits, "0 0 ..." read
   through the "00" prefix, and runs of more than 15 digits that are not two
@@ -150,6 +153,11 @@ PHONE_WORDS: tuple[str, ...] = (
     "dial", "text", "sms", "message", "whatsapp", "landline", "contact", "ext", "extension", "reach",
     "voicemail", "helpline", "hotline", "callback", "tlf", "telefon", "telefono", "teléfono", "téléphone",
     "telefone", "gsm",
+    # German, French, Spanish, Italian, Dutch and Portuguese: phones and calling ("llame al 934 826 157")
+    "telefoon", "tél", "handy", "mobil", "mobiel", "móvil", "movil", "portable", "cellulare", "telemóvel",
+    "telemovel", "anrufen", "rufen", "erreichbar", "appeler", "appelez", "appelle", "joindre", "llamar", "llame",
+    "llámenos", "chiamare", "chiami", "chiamate", "telefonare", "telefonate", "bellen", "bel", "belt",
+    "bereikbaar", "ligar", "ligue",
 )  # fmt: skip
 #: Words that say phone only as the number's label, right before it ("Work: ...", "home 0113 ...") or right
 #: after it ("... (office)"): elsewhere they are ordinary words ("does not work").
@@ -523,7 +531,8 @@ class PhoneDetector(Detector):
 
     name = "phone"
     #: 3: a national number is read in the default region whenever it is possible there (PhoneDetector._home)
-    version = "3"
+    #: 4: a run in the SSN/ITIN layout with no context word is no phone number
+    version = "4"
     entity = "PHONE_NUMBER"
     score: ClassVar[float] = VALID_SCORE
     context: ClassVar[tuple[str, ...]] = PHONE_WORDS
@@ -842,6 +851,8 @@ class PhoneDetector(Detector):
                     phone = self._label_before(text, lo, c.start, before)
                 if not (phone or c.international) and among_numbers(text, c.start, c.end):
                     continue  # "5  64 105 117 18  1   8  28 89 18 19  0": a column of figures
+                if not (phone or c.international) and c.gaps == _TAXPAYER_GAPS and taxpayer_layout(text, c):
+                    continue  # "078-05-1123": an SSN's (or ITIN's) layout, and nothing says phone
                 strong_only = not (phone or shaped_counts)
                 if strong_only and not (c.international or c.gaps or self._valid_in_default(c.digits)):
                     continue  # alone, an unbroken national run counts only if valid in the default region
@@ -1104,6 +1115,16 @@ def written_fit(number: PhoneNumber, digits: str, gaps: tuple[int, ...], region:
 
 _NUMBER_BEFORE_RUN = re.compile(r"\d[ \t\[\]{}]*$")
 _NUMBER_AFTER_RUN = re.compile(r"[ \t\[\]{}]*\d")
+
+
+#: The gaps (counted from the right) of a 3-2-4 run: the layout of a US SSN or ITIN.
+_TAXPAYER_GAPS = (4, 6)
+_TAXPAYER_LAYOUT = re.compile(r"\d{3}(?P<s>[- ])\d{2}(?P=s)\d{4}")
+
+
+def taxpayer_layout(text: str, c: _Candidate) -> bool:
+    """Whether the candidate is written AAA-GG-SSSS (or with spaces), as SSNs and ITINs are printed."""
+    return len(c.digits) == 9 and _TAXPAYER_LAYOUT.fullmatch(text, c.start, c.end) is not None
 
 
 def among_numbers(text: str, start: int, end: int) -> bool:

@@ -23,7 +23,7 @@ class UkNhsDetector(Detector):
     """
 
     name = "uk_nhs"
-    version = "1"
+    version = "2"  # 2: a text-table column header is context
     entity = "UK_NHS"
     patterns = (Pattern("nhs", NHS_REGEX, 0.4),)
     triggers: ClassVar[tuple[str, ...]] = (r"\d{3}[ \-]?\d{3}[ \-]?\d{4}",)

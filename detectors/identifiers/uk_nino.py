@@ -7,8 +7,8 @@ from typing import ClassVar
 from piiscan.detectors import identifier_rules
 from piiscan.detectors.base import Detector, Pattern, Validation, has_min_digits
 
-#: Two letters, three digit pairs (optionally spaced), suffix A-D; any case.
-NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
+#: Two letters, three digit pairs (optionally spaced or dashed: "AB-12-34-56-C"), suffix A-D; any case.
+NINO_REGEX = r"(?i)(?<![A-Za-z0-9])[A-Z]{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?[A-D](?![A-Za-z0-9])"
 
 #: Whether HMRC can allocate a NINO starting with a (two-letter, uppercase) prefix: the allocation
 #: rules are :func:`piiscan.detectors.identifier_rules.valid_nino_prefix`, shared with custom recognizers.
@@ -24,11 +24,11 @@ class UkNinoDetector(Detector):
     """
 
     name = "uk_nino"
-    version = "1"
+    version = "2"  # 2: dashes between the parts
     entity = "UK_NINO"
     patterns = (Pattern("nino", NINO_REGEX, 0.5),)
     batch_safe: ClassVar[bool] = True
-    triggers: ClassVar[tuple[str, ...]] = (r"(?i)[^a-z0-9][a-z]{2} ?\d\d ?\d\d ?\d\d ?[a-d]",)
+    triggers: ClassVar[tuple[str, ...]] = (r"(?i)[^a-z0-9][a-z]{2}[ \-]?\d\d[ \-]?\d\d[ \-]?\d\d[ \-]?[a-d]",)
     context: ClassVar[tuple[str, ...]] = ("national insurance", "ni number", "ni no", "nino", "ni")
 
     def might_match(self, text: str) -> bool:

@@ -23,7 +23,7 @@ class UsSsnDetector(Detector):
     """
 
     name = "us_ssn"
-    version = "1"
+    version = "2"  # 2: a text-table column header is context
     entity = "US_SSN"
     patterns = (Pattern("ssn separated", SEPARATED, 0.5), Pattern("ssn plain", PLAIN, 0.3))
     batch_safe: ClassVar[bool] = True

@@ -22,7 +22,8 @@ class Sanitiser:
         """``detectors``: reuse an engine's identifier detectors instead of building a second set."""
         if detectors is None:
             detectors = build_identifier_detectors(settings)
-        self._detectors = list(detectors)
+        # not the quasi-identifiers of free text: a dated file name ("logs/2026-11-01.log") holds no one's data
+        self._detectors = [d for d in detectors if not d.free_text_only]
         self._cache: dict[str, tuple[str, bool]] = {}
 
     def mask(self, text: str) -> tuple[str, bool]:

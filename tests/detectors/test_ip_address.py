@@ -87,3 +87,53 @@ def test_mask_keeps_first_group(value: str, mask: str) -> None:
 )
 def test_canonical(value: str, canonical: str | None) -> None:
     assert DETECTOR.canonical(value) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "normalised", "score"),
+    [
+        # RFC 5952 forms: compressed, leading zeros, upper case, embedded IPv4, zone ids
+        ("peer 2001:db8::1 up", "2001:db8::1", "2001:db8::1", 0.6),
+        ("peer 2001:db8:0:0:1:0:0:1 up", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1", 0.6),
+        ("peer 2001:0db8::0001 up", "2001:0db8::0001", "2001:db8::1", 0.6),
+        ("peer 2001:DB8::A:B up", "2001:DB8::A:B", "2001:db8::a:b", 0.6),
+        ("link-local fe80::1 seen", "fe80::1", "fe80::1", 0.6),
+        ("ping fe80::1%eth0 ok", "fe80::1%eth0", "fe80::1", 0.6),  # the zone id is no part of the address
+        ("ping fe80::1ff:fe23:4567:890a%3,", "fe80::1ff:fe23:4567:890a%3", "fe80::1ff:fe23:4567:890a", 0.6),
+        ("nat64 64:ff9b::192.0.2.1 out", "64:ff9b::192.0.2.1", "64:ff9b::c000:201", 0.6),
+        ("v6 2001:db8:1::192.0.2.33.", "2001:db8:1::192.0.2.33", "2001:db8:1::c000:221", 0.6),
+        ("unique local fd12:3456:789a:1::1", "fd12:3456:789a:1::1", "fd12:3456:789a:1::1", 0.6),
+        ("iface 2001:db8::1/64 up", "2001:db8::1", "2001:db8::1", 0.6),  # an address with its prefix length
+        ("iface 192.168.1.10/24 up", "192.168.1.10", "192.168.1.10", 0.6),
+        # loopback, unspecified and multicast name no device: reported only with a context word
+        ("client ip ::1", "::1", "::1", 0.65),
+        ("remote 127.0.0.1", "127.0.0.1", "127.0.0.1", 0.65),
+        ("ipv6 ff02::1 all nodes", "ff02::1", "ff02::1", 0.65),
+    ],
+)
+def test_ipv6_forms_and_scopes(text: str, value: str, normalised: str, score: float) -> None:
+    assert_single_match(DETECTOR, text, value, normalised=normalised, score=score, entity="IP_ADDRESS")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2001:db8::1::2",  # two "::"
+        "2001:db8:::1",
+        "2001:db8::12345",  # a group of five digits
+        "2001:db8::g1",  # not hex
+        "1:2:3:4:5:6:7:8:9",  # nine groups
+        "1:2:3:4:5:6:7",  # seven groups, no "::"
+        "::ffff:999.0.2.1",  # embedded IPv4 out of range
+        "fe80::1%",  # an empty zone id
+        "fe80::/10",  # a network in CIDR notation, not an address
+        "2001:db8::/32",
+        "10.0.0.0/8",
+        "listening on [::1]:8080",  # loopback, no context word
+        "bind 0.0.0.0:80",  # unspecified
+        "127.0.0.1 - - [01/Nov/2026]",
+        "ff02::1",  # multicast
+    ],
+)
+def test_ipv6_not_found(text: str) -> None:
+    assert_no_match(DETECTOR, text)
