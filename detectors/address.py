@@ -81,10 +81,28 @@ STREET_ENDINGS = (
 _STREET_WORD = "(?:" + "|".join(re.escape(w) for w in sorted(STREET_WORDS, key=len, reverse=True)) + r")\.?"
 _STREET_ENDING = "(?:" + "|".join(sorted(STREET_ENDINGS, key=len, reverse=True)) + ")"
 _NUM = r"\d{1,5}[A-Za-z]?\.?"
-_WORD = rf"(?:{CAP}|{_PARTICLE}|\d{{1,3}}(?:st|nd|rd|th)\b)"
+#: Street words written in lower case after the name in Central European, Nordic and Baltic addresses
+#: ("Erzsébet tér 19.", "Trenerys gate 232", "Luite tee 87", "Árpád fejedelem útja 62.").
+LOWER_STREET_AFTER = (
+    "tér", "tere", "út", "útja", "utca", "utcája", "körút", "köz", "sor", "sétány", "gate", "gata", "gatan",
+    "vei", "veien", "vegen", "vej", "vejen", "gade", "vägen", "väg", "tee", "tänav", "iela", "gatve", "katu",
+    "tie", "kuja", "ulica", "cesta", "náměstí", "nábřeží", "třída", "straat", "laan", "weg", "allee",
+)  # fmt: skip
+_LOWER_AFTER = "(?:" + "|".join(sorted(LOWER_STREET_AFTER, key=len, reverse=True)) + r")(?![\w'’\-])"
+#: a lower-case common noun before such a street word ("Árpád fejedelem útja": Prince Árpád's road)
+_WORD = rf"(?:{CAP}|{_PARTICLE}|\d{{1,3}}(?:st|nd|rd|th)\b|(?:[^\W\d_]+[ \t]+)?{_LOWER_AFTER})"
 _GAP = r"[ \t]+"
-#: Up to five name words, the first capitalised (or an abbreviation like "ul.", "C/").
-_NAME = rf"(?:{_PARTICLE}{_GAP})?{CAP}(?:{_GAP}{_WORD}){{0,4}}"
+#: Street words written in lower case before the name in French, Spanish, Italian and Portuguese
+#: addresses ("12 rue de la Paix", "8 avenue Victor Hugo").
+LOWER_STREET_WORDS = (
+    "rue", "avenue", "boulevard", "bd", "place", "allée", "impasse", "chemin", "quai", "cours", "route",
+    "calle", "avenida", "paseo", "plaza", "camino", "via", "viale", "piazza", "corso", "largo", "vicolo",
+    "rua", "travessa", "praça", "estrada",
+)  # fmt: skip
+_LOWER_STREET = "(?:" + "|".join(sorted(LOWER_STREET_WORDS, key=len, reverse=True)) + ")"
+#: Up to five name words, the first capitalised (or an abbreviation like "ul.", "C/"), maybe after a
+#: lower-case street word and its particles ("rue de la Paix").
+_NAME = rf"(?:{_LOWER_STREET}{_GAP}(?:{_PARTICLE}{_GAP}){{0,2}}|{_PARTICLE}{_GAP})?{CAP}(?:{_GAP}{_WORD}){{0,4}}"
 _NO_DIGIT_BEFORE = r"(?<![\w.,:/\-+])"
 
 #: "6750 Koskikatu 25", "2450 Crown St", "975 3968 Bay Street", "846 31 Rue Al Imam Al Bakri".
@@ -165,9 +183,26 @@ _NOT_A_PLACE = re.compile(
     r"volume|vol|no|number|issue|order|invoice|ticket|case|windows|python|java|ios|android|phase|stage|round|"
     r"verse|psalm|act|scene|episode|season|track|disc|vers|rev|revision|release|build|patch|mobile|phone|tel|"
     r"fax|desk|office|cell|ext|call|text|mr|mrs|ms|dr|id|ref|tel\.|top|the|a|an|i|we|you|he|she|it|they|my|our|"
-    r"your|his|her|their|this|that|these|those)(?![\w])"
+    # phone labels of the EU languages: "Teléfono 612 345 678" is no street, nor a town after an address
+    r"telefon|teléfono|telefono|téléphone|telefoon|telefone|tél|móvil|movil|cellulare|handy|mobil|mobiel|"
+    r"portable|telemóvel|"
+    r"your|his|her|their|this|that|these|those|"
+    # prepositions of time: "During 1971", "Since 2004" start a date, not a street and house number
+    r"during|since|until|till|before|after|circa|around|from|by|in|on|at|for|of|to)(?![\w])"
 )
+#: A capitalised English function word inside a name without a street word: a headline or a title
+#: ("5 Musicians Of The 70s"), not a street ("5 Avenue Of The Americas" has its street word).
+_HEADLINE_WORD = re.compile(r"(?<![\w])(?:Of|The|And|To|For|With|About|From|Your|You)(?![\w])")
 _LEADING_COMMA = re.compile(r"[ \t]*,[ \t]*")
+#: A full stop after a word longer than a street abbreviation ("St.", "Blvd.") and before another word:
+#: a sentence ends inside the name.
+_SENTENCE_INSIDE = re.compile(r"([^\W\d_]{5,})\.[ \t]+\S")
+#: A bracketed year before a number: a law-report citation ("[2001] 3 WLR 206", "(1990) 12 EHRR 33").
+_CITATION_BEFORE = re.compile(r"[\[(]\d{4}[\])][ \t]*$")
+
+
+#: What follows an address's closing part when its sentence goes on: its punctuation or a lower-case word.
+_SENTENCE_GOES_ON = re.compile(r"[?!.)]|[ \t]+[a-z]")
 
 
 class _Block:
@@ -186,11 +221,25 @@ class _Block:
         return True
 
 
+#: A word of three letters or more with a full stop, then a capitalised word: a sentence's end
+#: ("Madrid. Teléfono"), not an abbreviation inside a town's name ("St. Gallen").
+_SENTENCE_END_IN_TOWN = re.compile(r"[^\W\d_]{4,}\.(?=[ \t])")
+
+
+def _town(text: str, at: int) -> re.Match[str] | None:
+    """:data:`TOWN` at ``at``, cut before a sentence's end inside it ("28013 Madrid. Teléfono ...")."""
+    m = TOWN.match(text, at)
+    if m is None:
+        return None
+    cut = _SENTENCE_END_IN_TOWN.search(text, m.start(), m.end())
+    return TOWN.match(text, at, cut.end() - 1) if cut and cut.end() < m.end() else m
+
+
 class AddressDetector(NameRuleDetector):
     """LOCATION: street addresses and address blocks (see module doc)."""
 
     name = "street_address"
-    version = "1"
+    version = "2"
     entity = "LOCATION"
     #: characters before an anchor searched for an address cue ("lives at", "Address:")
     cue_window: ClassVar[int] = 30
@@ -208,7 +257,9 @@ class AddressDetector(NameRuleDetector):
         merged: list[list[int]] = []  # [start, end, evidence]; an anchor inside a block is part of it
         for start, end, evidence in sorted(self._anchors(text)):
             if merged and start < merged[-1][1]:
-                continue
+                if merged[-1][2] >= MIN_EVIDENCE or evidence <= merged[-1][2]:
+                    continue
+                merged.pop()  # a weak anchor ("Kudryashov 233", a name and a number) yields to a street in it
             if CUES.search(text, max(0, start - self.cue_window), start):
                 evidence += 1
             end, more = self._extend(text, end)
@@ -233,15 +284,28 @@ class AddressDetector(NameRuleDetector):
             name = m.group("name")
             if _NOT_A_PLACE.match(name):
                 continue
-            if is_street_name(name):
+            if _CITATION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                continue  # "[2001] 3 WLR 206": a law report, volume and page
+            sentence_end = _SENTENCE_INSIDE.search(name)
+            if sentence_end:  # "22 Queen Street. On Monday ...": the street ends with its sentence
+                name = name[: sentence_end.start() + len(sentence_end.group(1))]
+                if is_street_name(name):
+                    yield m.start(), m.start("name") + len(name), 2
+            elif is_street_name(name):
                 yield m.start(), m.end(), 2 + bool(m.group("house"))
-            elif m.group("house"):
+            elif m.group("house") and not _HEADLINE_WORD.search(name):
                 yield m.start(), m.end(), 2
         for m in NAME_FIRST.finditer(text):
             name = m.group("name")
-            if _NOT_A_PLACE.match(name):
+            if _SENTENCE_INSIDE.search(name):
+                continue  # "... the Lowmoor Regional Court. On 30 October": a sentence ends inside
+            # a lower-case particle before a street is a preposition or article ("an Goethestraße 7"), not "an"
+            if _NOT_A_PLACE.match(name) and not (name[0].islower() and is_street_name(name)):
                 continue
-            yield m.start(), m.end(), 2 if is_street_name(name) else 1
+            street = is_street_name(name)
+            if not street and _HEADLINE_WORD.search(name):
+                continue
+            yield m.start(), m.end(), 2 if street else 1
         for m in UNIT.finditer(text):
             yield m.start(), m.end(), 1
         for m in MILITARY.finditer(text):
@@ -265,7 +329,14 @@ class AddressDetector(NameRuleDetector):
             next_line_end = len(text) if next_line_end < 0 else next_line_end
             trial = _Block(block.end, block.evidence, block.towns, block.closed)
             self._parts_on_line(text, trial, line_start, leading=True)
-            if trial.end <= line_start or text[trial.end : next_line_end].strip(" \t,.;\r"):
+            if trial.end <= line_start:
+                return block.end, block.evidence
+            rest = text[trial.end : next_line_end]
+            if rest.strip(" \t,.;\r"):
+                # the sentence goes on after a last line that closes the address ("Spain 97197 in case of
+                # an issue.", "Cyprus 36903? I am in ..."): that line is the address's, the rest is not
+                if trial.closed and not block.closed and _SENTENCE_GOES_ON.match(rest):
+                    return trial.end, trial.evidence
                 return block.end, block.evidence
             block = trial
 
@@ -307,7 +378,7 @@ class AddressDetector(NameRuleDetector):
         m = REGION_CODE.match(text, at)
         if m and block.towns:
             return block.take(m.end(), 0)
-        m = TOWN.match(text, at)
+        m = _town(text, at)
         open_here = not block.closed or block.closed_on_line == line
         if m and block.towns < 2 and open_here and not _NOT_A_PLACE.fullmatch(m.group()):
             # a town is followed by the end of the line or sentence, a comma, or another part

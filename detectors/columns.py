@@ -23,12 +23,20 @@ import pyarrow.compute as pc
 
 from piiscan.detectors.address import AddressDetector
 from piiscan.detectors.base import Detector, Match, mask_middle, match_schema
+from piiscan.detectors.identifiers.date_time import DateTimeDetector
+from piiscan.detectors.identifiers.url import UrlDetector
+from piiscan.detectors.multilingual import refine_names as refine_language_names
+from piiscan.detectors.name_context import refine_names
 from piiscan.detectors.names import is_organisation, propagate_names
 from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, normalise_name
 from piiscan.detectors.prefilter import Prefilter, texts_to_search
 from piiscan.detectors.settings import DetectorSettings
 
 ADDRESS_DETECTOR = AddressDetector.name
+#: Findings that are a structure around others (a street address, a URL): the identifiers inside them are
+#: findings of their own, the name and date guesses inside them are not (:func:`resolve_overlaps`).
+CONTAINER_DETECTORS = frozenset({ADDRESS_DETECTOR, UrlDetector.name})
+_NOT_INSIDE_CONTAINERS = (*NER_ENTITIES, DateTimeDetector.entity)
 NER_DETECTOR = NerDetector.name
 #: ``detector`` of matches that come from the column's name (PERSON/LOCATION columns).
 COLUMN_DETECTOR = "column_name"
@@ -60,6 +68,20 @@ IDENTIFIER_HINTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "IBAN_CODE": (("iban",),),
     "CREDIT_CARD": (("card",), ("card", "number"), ("pan",), ("credit", "card")),
     "IP_ADDRESS": (("ip",), ("ip", "address"), ("ipv4",), ("ipv6",)),
+    "IMEI": (("imei",), ("imeisv",)),
+    "US_ITIN": (("itin",),),
+    "ABA_ROUTING_NUMBER": (("routing",), ("aba",), ("rtn",)),
+    "US_NPI": (("npi",),),
+    "US_MBI": (("mbi",), ("medicare",)),
+    "MEDICAL_LICENSE": (("dea",),),
+    "UK_PASSPORT": (("passport",),),
+    "US_PASSPORT": (("passport",),),
+    "UK_DRIVING_LICENCE": (("driving", "licence"), ("driving", "license"), ("dvla",)),
+    "UK_VEHICLE_REGISTRATION": (("vrn",), ("registration",), ("number", "plate"), ("reg",)),
+    "US_BANK_NUMBER": (("bank", "account"), ("account", "number"), ("acct",)),
+    "MAC_ADDRESS": (("mac",), ("mac", "address"), ("hwaddr",), ("bssid",), ("hardware", "address")),
+    "URL": (("url",), ("website",), ("homepage",), ("web", "site"), ("profile", "url"), ("link",)),
+    "CRYPTO": (("wallet",), ("wallet", "address"), ("btc",), ("bitcoin",), ("eth", "address")),
 }
 DOB_HINTS = (("dob",), ("birth",), ("birth", "date"), ("birthday",), ("date", "of", "birth"))
 PERSON_HINTS = (
@@ -207,8 +229,9 @@ def classify_column(
     n = len(values)
     if not n:
         return ColumnPlan("skip", reason="no values")
-    # whole-value identifier types only: address columns are recognised by name and shape below
-    detectors = [d for d in detectors if d.entity not in NER_ENTITIES]
+    # whole-value identifier types only: address columns are recognised by name and shape below; a column of
+    # dates is no DATE_TIME column (free_text_only), as a typed date column is skipped
+    detectors = [d for d in detectors if d.entity not in NER_ENTITIES and not d.free_text_only]
 
     whole = {d.name: [m for m in (whole_match(d, v, column) for v in values) if m] for d in detectors}
 
@@ -276,19 +299,21 @@ def resolve_overlaps(matches: list[Match]) -> list[Match]:
     local part of an email is not also a PERSON), then the higher score, then the
     longer span.  Identical spans collapse to one.
 
-    A street address is a structure around other findings: it replaces the NER
-    guesses inside it (a street name tagged PERSON) but the identifiers inside
-    it (a postcode) are kept as findings of their own.
+    A street address or a URL is a structure around other findings: it replaces the
+    NER and date guesses inside it (a street name tagged PERSON, a blog's /2024/03/15/)
+    but the identifiers inside it (a postcode, an e-mail address in a query) are kept
+    as findings of their own.
     """
     if len(matches) < 2:
         return matches
-    addresses = [m for m in matches if m.detector == ADDRESS_DETECTOR]
+    addresses = [m for m in matches if m.detector in CONTAINER_DETECTORS]
     if addresses:
-        rest = resolve_overlaps([m for m in matches if m.detector != ADDRESS_DETECTOR])
+        rest = resolve_overlaps([m for m in matches if m.detector not in CONTAINER_DETECTORS])
         outside = [
             m
             for m in rest
-            if m.entity_type not in NER_ENTITIES or not any(a.start < m.end and m.start < a.end for a in addresses)
+            if m.entity_type not in _NOT_INSIDE_CONTAINERS
+            or not any(a.start < m.end and m.start < a.end for a in addresses)
         ]
         return sorted(outside + addresses, key=lambda m: (m.start, m.end))
     ranked = sorted(matches, key=lambda m: (m.entity_type not in NER_ENTITIES, m.score, m.end - m.start), reverse=True)
@@ -358,10 +383,13 @@ def scan_texts(
         if not matches:
             out.append(matches)
             continue
+        matches = refine_names(text, matches)
+        if ner is not None:  # titles, function words and common words of the text's language
+            matches = refine_language_names(text, matches, ner.languages)
         matches = overrule_ner(matches)
         if any(m.entity_type == "PERSON" for m in matches):
             matches = [m for m in matches if not is_organisation(text, m)]
-            matches.extend(propagate_names(text, matches))
+            matches.extend(refine_names(text, propagate_names(text, matches)))
         out.append(resolve_overlaps(matches))
     return out
 
@@ -421,10 +449,13 @@ def _free_text_values(
 
 
 def _mixed_values(detectors: Sequence[Detector], field: str, prefilter: Prefilter | None) -> PerValues:
-    """Each value may hold any identifier: every detector, overlaps resolved."""
+    """Each value may hold any identifier: every detector but the quasi-identifiers of free text
+    (``free_text_only``), overlaps resolved."""
+    free_text_only = {d.name for d in detectors if d.free_text_only}
 
     def run(values: list[str]) -> list[list[Match]]:
-        return [resolve_overlaps(found) for found in detect_each(values, detectors, field, prefilter)]
+        found = detect_each(values, detectors, field, prefilter)  # every detector: the pre-filter gates them all
+        return [resolve_overlaps([m for m in f if m.detector not in free_text_only]) for f in found]
 
     return run
 
@@ -487,6 +518,7 @@ def extract_columns(
 ) -> pa.Table:
     """Matches for every planned column of ``batch`` (``row`` = row in the batch, ``field`` = column)."""
     parts = []
+    identifiers = [d for d in detectors if not d.free_text_only]  # what a value outside free text may hold
     for column, plan in plans.items():
         strings = as_strings(batch.column(column))
         if plan.kind == "skip" or strings is None:
@@ -497,9 +529,9 @@ def extract_columns(
             own = next((d for d in detectors if d.name == plan.detector), None)
             if own is None:
                 continue
-            run = _identifier_values(plan, own, detectors, column)
+            run = _identifier_values(plan, own, identifiers, column)
         elif plan.kind in ("name", "location"):
-            run = _span_values(plan, detectors, column)
+            run = _span_values(plan, identifiers, column)
         elif plan.kind == "free_text":
             run = _free_text_values(detectors, ner, column, prefilter)
         else:  # mixed

@@ -37,6 +37,7 @@ from piiscan.detectors.custom import build_custom_detectors
 from piiscan.detectors.filters import FilterSet, build_filters
 from piiscan.detectors.identifiers import build_identifier_detectors
 from piiscan.detectors.lists import AllowList, build_deny_list_detectors, term_key
+from piiscan.detectors.multilingual import build_language_detectors
 from piiscan.detectors.nlp import NER_ENTITIES, NerDetector, check_model, ner_version
 from piiscan.detectors.prefilter import Prefilter
 from piiscan.detectors.settings import DetectorSettings
@@ -55,7 +56,11 @@ class DetectionEngine:
         ner: NerDetector | None = None,
     ) -> None:
         if detectors is None:
-            detectors = [*build_custom_detectors(settings), *build_identifier_detectors(settings)]
+            detectors = [
+                *build_custom_detectors(settings),
+                *build_identifier_detectors(settings),
+                *build_language_detectors(settings),
+            ]
         self.settings = settings
         deny = build_deny_list_detectors(settings)
         self.detectors: list[Detector] = [d for d in detectors if settings.wants(d.entity)]
@@ -72,7 +77,8 @@ class DetectionEngine:
         self._allowed = pa.array(sorted(self.allow_list.normalised), pa.string())
         self.use_ner = settings.ner and any(settings.wants(e) for e in NER_ENTITIES)
         if self.use_ner and ner is None:
-            check_model(settings.spacy_model)  # fail at start-up, load on first use
+            for model in settings.language_models().values():
+                check_model(model)  # fail at start-up, load on first use
         self._ner = ner
         self._plans: OrderedDict[Hashable, dict[str, ColumnPlan]] = OrderedDict()
 

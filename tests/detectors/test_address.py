@@ -114,3 +114,31 @@ def test_bundled_country_names_are_phonenumbers_english_names() -> None:
     from piiscan.detectors.address import COUNTRY_NAMES_FILE, english_country_names
 
     assert COUNTRY_NAMES_FILE.read_text(encoding="utf-8").splitlines() == english_country_names()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a sentence ends inside what would be a name + house number
+        "The file was sent to the Lowmoor Regional Court. On 30 October the court sat.",
+        "He appealed to the Harbury Administrative Court. On 27 June 2001 it ruled.",
+        "the case went to the Appeals Tribunal. On 3 May it was heard",
+        # a law report after a bracketed year: volume, series, page
+        "as decided in Regina v. Boland [1998] 2 WLR 411, the rule applies",
+        "see (1990) 12 EHRR 33 for the facts",
+    ],
+)
+def test_no_address_across_a_sentence_end_or_in_a_citation(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Lives at Blvd. Haussmann 40 in Paris", "Blvd. Haussmann 40"),  # an abbreviation's stop
+        ("Meet me at 22 Queen Street. On Monday we go.", "22 Queen Street"),
+        ("Lives at 22 Queen Street, Leeds. Phone him.", "22 Queen Street, Leeds"),  # the town, not the stop
+    ],
+)
+def test_addresses_with_full_stops_are_still_found(text: str, address: str) -> None:
+    assert address in found(text)

@@ -129,3 +129,76 @@ def test_mentions_are_what_a_word_alternation_finds(text: str, words: set[str]) 
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     expected = [m.span() for m in re.finditer(rf"(?<![\w'’])(?:{alternation})(?![\w])", text)]
     assert mentions(text, words) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("The claim was signed by Mr M. on his behalf.", ["M."]),  # an initial in a name position
+        ("represented by Ms A.B., a solicitor", ["A.B."]),
+        ("represented by Mr Cz. Walenty and Ms A.-M. Ferrand", ["Cz. Walenty", "A.-M. Ferrand"]),
+        ("the report of Mr K.H. Oldani was read", ["K.H. Oldani"]),
+        ("Mrs W. died in 1990", ["W."]),  # the lower-case word after a title is no part of the name
+        ("Mr N. K. lodged an appeal", ["N. K."]),
+        ("Mr van Dijk lodged an appeal", ["van Dijk"]),  # a particle is
+        ("a contract between a certain T. Marsh and the firm", ["T. Marsh"]),
+        ("In 2011 the claimant sued her nephew, R.W., for the rent.", ["R.W."]),
+        ("the witness, R. T., was heard", ["R. T."]),
+    ],
+)
+def test_initials_in_name_positions(text: str, names: list[str]) -> None:
+    assert [value for value, _ in found(text)] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("As Harwood LJ said, the rule is strict.", ["Harwood"]),
+        ("the judgment of Pellow J was reversed", ["Pellow"]),
+        ("Tamsin and Ockley LJJ agreed.", ["Tamsin", "Ockley"]),
+    ],
+)
+def test_judges_styles(text: str, names: list[str]) -> None:
+    assert [value for value, _ in found(text)] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "as seen by the so-called Iron Wardens",  # "so-called" is no naming cue
+        "in a certain area of the valley",  # after "a certain" a name is capitalised
+        "of a certain degree of seriousness",
+        "The applicant is a German national.",  # a nationality, not the first name German
+        "he grew up in Sierra Leone",  # a country, not a first name and a surname
+        "see Schedule J for the figures",  # a schedule letter, not a judge
+        "the Patient signed the form",  # a form label, not a first name
+    ],
+)
+def test_no_name_in_vocabulary_nationalities_or_countries(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "repeated"),
+    [
+        # a model's full name is repeated to its later mentions
+        ("a film by Joakim Westgård, starring Westgård", "Joakim Westgård", ["Westgård"]),
+        # a single known surname is confident too
+        ("Wilson said so. Later Wilson left.", "Wilson", ["Wilson"]),
+        ("Tómas came. Tómas left.", "Tómas", ["Tómas"]),  # the census lists write it "Tomas"
+        # a single unknown word the model called a person is not repeated ...
+        ("a notary working in Varnok. The Varnok court sat.", "Varnok", []),
+        # ... nor is domain vocabulary or a nationality, whatever the source
+        ("under Law no. 12 and Article 3 of that Law", "Law", []),
+        ("The German Government and the German courts", "German", []),
+    ],
+)
+def test_only_confident_names_are_repeated(text: str, source: str, repeated: list[str]) -> None:
+    extra = propagate_names(text, [_person(text, source)])
+    assert [text[m.start : m.end] for m in extra] == repeated
+
+
+def test_a_coordinated_first_name_of_a_found_name_is_not_added() -> None:
+    text = "two nationals, Arno Keppel and Selin Umay Tarhan, applied"
+    matches = [_person(text, "Arno Keppel"), _person(text, "Umay Tarhan")]
+    assert [text[m.start : m.end] for m in propagate_names(text, matches)] == []

@@ -63,3 +63,29 @@ def test_data_files_regenerate_unchanged(tmp_path) -> None:
     write_place_words(tmp_path / "place_words.txt")
     assert (tmp_path / "towns.txt").read_text(encoding="utf-8") == TOWNS_FILE.read_text(encoding="utf-8")
     assert (tmp_path / "place_words.txt").read_text(encoding="utf-8") == PLACE_WORDS_FILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 4 March 1997 she was released.",  # a month is never a place by the list ("March" is a town)
+        "between 15 March and 10 May the office was shut",
+        "She applied to the University for a grant.",  # domain vocabulary ("University" is a town too)
+        "Please enter the Date below.",
+        "the security of the Republic was at stake",  # a State word
+    ],
+)
+def test_calendar_and_vocabulary_words_are_no_towns(text: str) -> None:
+    assert list(DETECTOR.find(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("her office moved to İzmir, she said", "İzmir"),  # Turkish dotted capital I
+        ("her office moved to Izmir, she said", "Izmir"),
+        ("he was born in İskenderun in 1960", "İskenderun"),
+    ],
+)
+def test_dotted_capital_i_is_folded_like_a_plain_i(text: str, value: str) -> None:
+    assert value in [text[m.start : m.end] for m in DETECTOR.find(text)]
