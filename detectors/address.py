@@ -364,7 +364,8 @@ class AddressDetector(NameRuleDetector):
         for pattern, gained in ((UNIT, 1), (MILITARY, 2)):
             m = pattern.match(text, at)
             if m and not block.closed:
-                return block.take(m.end(), gained)
+                # "APO AE 09012" ends a military address as a postcode does; a ship's name ("USS Mahler") does not
+                return block.take(m.end(), gained, closes=m.group()[1:3] == "PO")
         m = country_names().match(text, at)
         if m and text[at].isupper():
             return block.take(m.end(), 1, closes=True)

@@ -193,6 +193,8 @@ def judge(text: str, m: Match, case: TextCase | None = None) -> Match | None:
     if not titled:
         if _is_vocabulary_only(text, start, end, entity) or _is_nationality(text, start, end):
             return None
+        if entity == "PERSON" and m.detector == "spacy_ner" and _common_words_only(value):
+            return None
         if _is_institution(text, start, end) or _is_heading(text, start, end) or _in_gloss(text, start, end):
             return None
         noun, via_of = _introducing_noun(text, start)
@@ -224,6 +226,15 @@ def _not_a_name_shape(value: str, case: TextCase) -> bool:
     if "://" in value or "@" in value:
         return True
     return not any(w[:1].isupper() for w in _WORD.findall(value)) and not case.lower
+
+
+def _common_words_only(value: str) -> bool:
+    """Every word an everyday English word and none a name of the Census lists or a place ("Discipline",
+    "Guilty Pleasures", "Cautionary Tales", not "Belle"): capitalised for emphasis or in a title, no
+    person, outside a name position."""
+    first_names, surnames = name_lists()
+    words = [fold(w) for w in _WORD.findall(value)]
+    return bool(words) and all(is_common_word(w) and w not in first_names and w not in surnames for w in words)
 
 
 def _is_qualified_place(text: str, start: int, end: int) -> bool:

@@ -31,7 +31,7 @@ from pathlib import Path
 from piiscan.detectors.base import UPPER_LETTERS, Match
 from piiscan.detectors.countries import country_name_list
 from piiscan.detectors.nlp import NameRuleDetector, name_match
-from piiscan.detectors.vocabulary import PERSON_NOUNS, fold, is_demonym, is_vocabulary
+from piiscan.detectors.vocabulary import HONORIFICS, PERSON_NOUNS, ROLES, fold, is_demonym, is_vocabulary
 
 
 def _words(text: str) -> frozenset[str]:
@@ -470,19 +470,58 @@ def mentions(text: str, words: set[str]) -> list[tuple[int, int]]:
 #: Words that make the capitalised words before them an organisation ("Hall Orchestra", "Thomas and Sons").
 ORGANISATION_AFTER = re.compile(
     r"(?:[ \t]*,?[ \t]+(?:and|&)[ \t]+(?:Sons|Daughters|Brothers|Partners|Associates|Co)\b|"
-    r"[ \t]*,?[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|GmbH|AG|SA|SAS|BV|NV|AB|Oy|Corp|Corporation|Company|Co|Group|"
-    r"Holdings|Orchestra|Band|Bank|University|College|Foundation|Institute|Industries|International|"
+    r"[ \t]*,?[ \t]+(?:Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|GmbH|AG|SA|SAS|BV|NV|AB|Oy|Corp|Corporation|"
+    r"Company|Co|Group|Holdings|Orchestra|Band|Bank|University|College|Foundation|Institute|Industries|International|"
     r"Technologies|Solutions|Systems|Partners|Associates|Consulting|Media|Labs|Ventures|Capital)\b\.?)"
 )
 
 
 def is_organisation(text: str, match: Match) -> bool:
-    """Filter: a PERSON span that is (or is followed by) a company or band name's suffix."""
+    """Filter: a PERSON span that is (or is followed by) a company or band name's suffix, or one of the
+    surnames of a firm's name ("Hawkins, Richardson and Santana")."""
     if match.entity_type != "PERSON":
         return False
     value = text[match.start : match.end]
     last = value.rsplit(None, 1)[-1] if value.strip() else ""
-    return bool(ORGANISATION_AFTER.match(text, match.end) or ORGANISATION_AFTER.fullmatch(" " + last))
+    return bool(
+        ORGANISATION_AFTER.match(text, match.end)
+        or ORGANISATION_AFTER.fullmatch(" " + last)
+        or in_firm_name(text, match.start, match.end)
+    )
+
+
+#: "Hawkins, Richardson and Santana", "Barnett, Melton & Garcia": three bare surnames in a firm's style.
+FIRM_NAME = re.compile(
+    rf"(?<![\w'’\-.])(?P<a>{NAME_WORD}),[ \t]+(?P<b>{NAME_WORD}),?[ \t]+(?:and|&)[ \t]+(?P<c>{NAME_WORD})(?![\w'’\-])"
+)
+#: What introduces a list of people rather than a firm: a colon ("our 3 founders: A, B and C") or a
+#: person noun, role or title just before it ("Judges Bratza, Casadevall and Garlicki").
+_LIST_INTRODUCER = re.compile(r"(?:[:;][ \t]*|(?P<word>[^\W\d_]+)\.?[ \t]+)$")
+#: A verb after the list that makes it people ("Smith, Jones and Brown were arrested").
+_PEOPLE_VERB_AFTER = re.compile(r"[ \t]+(?:were|are|have|had|all|both|who|each|together|themselves)(?![\w])")
+
+
+def in_firm_name(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is one of three bare surnames written like a law or accounting firm's
+    name (:data:`FIRM_NAME`): every word a surname of the Census lists, the list not introduced by a colon,
+    a person noun, a role or a title, and not the subject of a plural verb.  Why: firms are named after
+    their founders in exactly this form, and people listed by surname alone are introduced or followed by
+    what makes them people."""
+    _, surnames = name_lists()
+    for m in FIRM_NAME.finditer(text, max(0, start - 60), min(len(text), end + 60)):
+        if not (m.start() <= start and end <= m.end()):
+            continue
+        if not all(fold(m.group(g)) in surnames for g in ("a", "b", "c")):
+            return False
+        if text[max(0, m.start() - 2) : m.start()].rstrip().endswith(","):
+            return False  # the end of a longer list ("Amy, Nathaniel, Donald and Kristen"): people
+        before = _LIST_INTRODUCER.search(text, max(0, m.start() - 30), m.start())
+        if before is not None:
+            word = before.group("word")
+            if word is None or fold(word) in PERSON_NOUNS or fold(word) in ROLES or fold(word) in HONORIFICS:
+                return False
+        return _PEOPLE_VERB_AFTER.match(text, m.end()) is None
+    return False
 
 
 _GAP = re.compile(r"[ \t]+")
