@@ -142,3 +142,45 @@ def test_no_address_across_a_sentence_end_or_in_a_citation(text: str) -> None:
 )
 def test_addresses_with_full_stops_are_still_found(text: str, address: str) -> None:
     assert address in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # the last line closes the address (country, postcode) and the sentence goes on after it
+        ("send a new one to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903? I am in town",
+         "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903"),
+        ("Please return to 6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197 in case of an issue.",
+         "6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197"),
+        # an APO/FPO/DPO line ends a military address like a postcode
+        ("Please return to Unit 4719 Box 7394\nDPO AP 70942 in case of an issue.",
+         "Unit 4719 Box 7394\nDPO AP 70942"),
+        ("I'll meet you at USS Mahler\nFPO AA 70489 after the concert.", "USS Mahler\nFPO AA 70489"),
+        # street words written in lower case after the name
+        ("Kovács Anna  233 Erzsébet tér 19.  Suite 282  Domoszló  Hungary 34796",
+         "233 Erzsébet tér 19.  Suite 282  Domoszló  Hungary 34796"),
+        ("2224 Trenerys gate 232", "2224 Trenerys gate 232"),
+        ("The bus drops you off at 518 Árpád fejedelem útja 62. St.", "518 Árpád fejedelem útja 62. St."),
+        ("6614 Luite tee 87  Apt. 931  Salumäe  Estonia 62031", "6614 Luite tee 87  Apt. 931  Salumäe  Estonia 62031"),
+    ],
+)  # fmt: skip
+def test_address_boundaries(text: str, address: str) -> None:
+    assert found(text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sit tight, more on this later\nSpain is lovely",  # no address above: a country line alone is none
+        "During 1971, Mayo-Walters invested heavily in new designs.",  # a preposition of time and a year
+        "Since 2004 the firm has grown.",
+        "see Guilty Pleasures: 5 Musicians Of The 70s You're Supposed To Hate",  # a headline
+    ],
+)
+def test_no_address_in_dates_or_headlines(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_street_inside_a_weak_anchor_is_found_whole() -> None:
+    # "Kudryashov 233" (a name and a number) must not hide the street "233 Erzsébet tér 19."
+    assert found("Gregory Kudryashov  233 Erzsébet tér 19.") == ["233 Erzsébet tér 19."]

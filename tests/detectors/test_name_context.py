@@ -290,3 +290,27 @@ def test_other_detectors_and_types_pass_unjudged() -> None:
     phone = Match("PHONE_NUMBER", 45, 58, 0.9, "phone", "+441134960000", "x")
     denied = name_match("PERSON", text, 40, 45, 1.0, "deny_list_person")
     assert refine_names(text, [address, phone, denied]) == [address, phone, denied]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Capitalized words like Wisdom and Discipline are often mistaken for names.", "Discipline"),
+        ("For my take on her, see Guilty Pleasures: songs you hate", "Guilty Pleasures"),
+        ("the verses from her Cautionary Tales. Is there more?", "Tales"),
+    ],
+)
+def test_everyday_words_from_the_model_are_no_person(text: str, value: str) -> None:
+    assert kept(text, value, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Scott had given Belle his address", "Belle"),  # a Census first name that is also a word
+        ("I'm glad to hear it, says Du Cane.", "Du Cane"),
+        ("For my take on Mrs. Discipline, see the notes", "Discipline"),  # a name position decides
+    ],
+)
+def test_names_that_are_also_words_stay_people(text: str, value: str) -> None:
+    assert kept(text, value, "PERSON") == [(value, "PERSON")]

@@ -68,6 +68,17 @@ def test_repeated_mentions_are_propagated() -> None:
         ("Smith Ltd. signed", "Smith", True),
         ("Thomas and Anna went home", "Thomas", False),
         ("Ms Hall sang", "Hall", False),
+        # three bare surnames in a firm's style
+        ("Tomomi is from Hawkins, Richardson and Santana", "Richardson", True),
+        ("She spent a year at Jones, Mitchell and Williams as the assistant", "Jones", True),
+        ("Lopez, Santos and Coleman is a design agency", "Coleman", True),
+        # ... but people when introduced, listed longer, or the subject of a plural verb
+        ("the brainchild of our 3 founders: Morrison, Rogers and Torres.", "Rogers", False),
+        ("Judges Bratza, Casadevall and Garlicki sat.", "Casadevall", False),
+        ("They had 6: Romi, Erik, Amy, Nathaniel, Donald and Kristen.", "Donald", False),
+        ("Smith, Jones and Brown were arrested.", "Jones", False),
+        ("Mr Smith, Jones and Brown signed", "Smith", False),
+        ("Galorath Incorporated is the brainchild", "Galorath", True),
     ],
 )
 def test_is_organisation(text: str, value: str, expected: bool) -> None:

@@ -156,3 +156,30 @@ def test_gate_skips_the_model_where_rules_account_for_every_capitalised_word(ner
     assert ("PERSON", "Alice Smith") in [(m.entity_type, text[m.start : m.end]) for m in found]
     ungated = NerDetector(DetectorSettings(ner_gate=False), analyzer=ner.analyzer)
     assert ungated.find_batch([text], [[rule]])[0] == found
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Edvard Petrussen", True),
+        ("Tünde Hoffmann", True),
+        ("Olubukunola Obasa", True),
+        ("Rapid Cycle Solutions", False),  # everyday words and an organisation's head word
+        ("Xignite", False),  # one word: a brand far more often than a person
+        ("IBM Research", False),  # an acronym
+        ("Berkshire Hathaway Energy Group", False),  # four words
+        ("Nieuwe Baan", False),  # Dutch common words
+        ("Bremen Ohlenhof", False),  # a town
+        ("Supreme Court", False),
+    ],
+)
+def test_person_shaped_organisations(value: str, expected: bool) -> None:
+    from piiscan.detectors.nlp import person_shaped
+
+    assert person_shaped(value) is expected
+
+
+def test_a_person_the_model_calls_an_organisation_is_reported(ner: NerDetector) -> None:
+    # en_core_web_sm labels this unfamiliar name ORG; its shape makes it a person
+    text = "I want to add Edvard Petrussen as a beneficiary to my account"
+    assert [(text[m.start : m.end], m.entity_type) for m in ner.find(text)] == [("Edvard Petrussen", "PERSON")]
