@@ -117,6 +117,10 @@ class Detector:
     #: compiles): :mod:`piiscan.detectors.prefilter` hands the detector only texts where one matches.
     #: Empty: every text (a ``requires_context`` detector is still gated on its context words).
     triggers: ClassVar[tuple[str, ...]] = ()
+    #: Whether the pre-filter may keep this detector's compiled triggers on disk between processes
+    #: (:func:`piiscan.detectors.prefilter.cache_dir`): true for built-in detectors, whose triggers are
+    #: fixed regexes; false where a user's patterns or terms (a deny list may hold names) are compiled in.
+    triggers_cacheable: ClassVar[bool] = True
     #: Triggers matched exactly (ASCII classes) whose hits count only when they start outside the
     #: spans of ``trigger_exceptions``: shapes the detector skips whole (dates for phone numbers).
     #: Both start with one character of left context, which is not part of their span.
@@ -477,7 +481,9 @@ def context_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     Whole-word: "tel" does not match "hotel" or "telling", "mob" not "mobile".
     No lemmatiser runs: the inflections are spelled out once, here.
     """
-    phrases = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    phrases = sorted(
+        {w.strip().lower() for w in words if w.strip()}, key=lambda p: (-len(p), p)
+    )  # longest first, then stable
     if not phrases:
         return None
     alternatives = (_PHRASE_GAP.join(_word_regex(part) for part in re.split(r"[\s_]+", p)) for p in phrases)

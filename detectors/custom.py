@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import regex
 from stdnum import damm, luhn, verhoeff
@@ -313,6 +313,8 @@ class CustomDetector(Detector):
     patterns, context, triggers), so the base class's finding, context scoring,
     validation cache and canonical lookup form all apply unchanged.
     """
+
+    triggers_cacheable: ClassVar[bool] = False  # a user's pattern or terms: never kept on disk
 
     batch_safe = False  # a user's regex may see across the line breaks that join texts in find_many
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
+from typing import ClassVar
 
 from piiscan.detectors.base import CONFIRMED_SCORE, Detector, Match, mask_middle
 from piiscan.detectors.identifiers import mask_value, normalise_value
@@ -82,6 +83,8 @@ class DenyListDetector(Detector):
     false-positive filters never drop these (the allow list still does).
     ``version`` is a hash of the terms: changing the list triggers rescans.
     """
+
+    triggers_cacheable: ClassVar[bool] = False  # a user's pattern or terms: never kept on disk
 
     patterns = ()
 

@@ -35,10 +35,15 @@ from __future__ import annotations
 
 import array
 import functools
+import hashlib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -194,7 +199,8 @@ class Prefilter:
         if not chosen:  # only expressions that cannot match ASCII text
             return None
         regexes, flags, ids = zip(*chosen, strict=True)
-        return _compile_cached(regexes, flags, ids)
+        cacheable = all(self.detectors[self._owners[i]].triggers_cacheable for i in ids)
+        return _compile_cached(regexes, flags, ids, cacheable)
 
     def hits(self, texts: Sequence[str]) -> _Hits | None:
         """Where each expression matched in ``texts``; None if that cannot be known here.
@@ -350,11 +356,52 @@ def _compile(expressions: Sequence[tuple[str, bool, str]], ids: Sequence[int]) -
     return _compile_cached(tuple(regex.encode("utf-8") for regex, _, _ in expressions), flags, tuple(ids))
 
 
+def cache_dir() -> Path:
+    """Where compiled databases of built-in triggers are kept: ``$XDG_CACHE_HOME/piiscan/prefilter``
+    (``~/.cache`` without it).  Why: compiling the triggers of every detector takes seconds, in every
+    worker process of every scan; loading a compiled one takes milliseconds.  A file holds compiled
+    regexes only, is named by the hash of what was compiled, and is written 0600; a database with a
+    user's pattern or term in it is never written (:attr:`Detector.triggers_cacheable`)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "piiscan" / "prefilter"
+
+
 @functools.lru_cache(maxsize=32)
-def _compile_cached(regexes: tuple[bytes, ...], flags: tuple[int, ...], ids: tuple[int, ...]) -> Any:
+def _compile_cached(
+    regexes: tuple[bytes, ...], flags: tuple[int, ...], ids: tuple[int, ...], cacheable: bool = False
+) -> Any:
+    """A block-mode database, compiled, or loaded from :func:`cache_dir` when ``cacheable`` and compiled
+    there before; an unreadable, stale or unwritable cache only means compiling."""
+    path = None
+    if cacheable:
+        key = repr((metadata.version("hyperscan"), regexes, flags, ids)).encode("utf-8")
+        path = cache_dir() / f"{hashlib.sha256(key).hexdigest()}.hsdb"
+        try:
+            database = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+            database.scratch = hyperscan.Scratch(database)
+            return database
+        except (OSError, hyperscan.error):
+            pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(expressions=list(regexes), ids=list(ids), elements=len(regexes), flags=list(flags))
+    if path is not None:
+        _store(path, hyperscan.dumpb(database))
     return database
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, 0600 (a temporary file beside it, then a rename)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        log.debug("pre-filter cache not written (%s): compiling in each process", type(exc).__name__)
 
 
 def texts_to_search(gate: np.ndarray | None, count: int) -> Sequence[int]:

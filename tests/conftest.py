@@ -25,6 +25,8 @@ def _isolated_key(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PIISCAN_HMAC_KEY", TEST_KEY_HEX)
         mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+        # the pre-filter's compiled databases: shared by this session's processes, never the user's cache
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         yield
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -209,3 +212,48 @@ def test_example_estate_lines_find_the_same(identifier_detectors: list[Detector]
     prefilter = Prefilter(identifier_detectors)
     for offset in range(0, len(lines), 1000):
         _same_with_and_without(identifier_detectors, lines[offset : offset + 1000], prefilter=prefilter)
+
+
+def _matches(database: Any, data: bytes) -> list[tuple[int, int, int]]:
+    return [tuple(row) for row in prefilter_module._scan(database, data).tolist()]
+
+
+def test_built_in_triggers_are_compiled_once_and_then_loaded_from_the_cache(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    compile_database = prefilter_module._compile_cached.__wrapped__  # the on-disk cache, not the in-process one
+    expressions = ((rb"\d{3}-\d{4}", rb"[Mm]ail"), (0, 0), (0, 1))
+    compiled = compile_database(*expressions, True)
+    (stored,) = (tmp_path / "piiscan" / "prefilter").iterdir()
+    assert stored.stat().st_mode & 0o777 == 0o600
+    loaded = compile_database(*expressions, True)  # a new process would do this: read, not compile
+    text = b"call 555-1234 or mail me"
+    assert _matches(loaded, text) == _matches(compiled, text) != []
+    stored.write_bytes(b"not a database")  # a damaged cache only means compiling again
+    assert _matches(compile_database(*expressions, True), text) == _matches(compiled, text)
+
+
+def test_a_deny_list_is_never_written_to_the_cache(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    deny = DenyListDetector("PERSON", ["Zorblax Quint"], DetectorSettings())
+    prefilter = Prefilter([deny, PhoneDetector()])
+    assert prefilter.gates(["Zorblax Quint called 020 7946 0018", "nothing here"])[0] is not None
+    assert not (tmp_path / "piiscan").exists()
+
+
+def test_the_triggers_compile_to_the_same_expressions_in_every_process() -> None:
+    # the cache is keyed by the expressions: a set's order leaking into them would miss it every time
+    script = (
+        "from piiscan.detectors.engine import DetectionEngine\n"
+        "from piiscan.detectors.settings import DetectorSettings\n"
+        "print(repr(DetectionEngine(DetectorSettings()).prefilter._expressions))\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert len(runs) == 1
