@@ -1,7 +1,5 @@
 """``python -m piiscan`` runs the piiscan command line."""
 
-import sys
+from piiscan.cli import run
 
-from piiscan.cli import main
-
-sys.exit(main())
+run()

@@ -11,6 +11,7 @@ mistyped command answer without loading Arrow, the detectors or a database drive
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -18,7 +19,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from piiscan._version import __version__
 from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
@@ -692,5 +693,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The ``piiscan`` command (console script and ``python -m piiscan``): :func:`main`, then an exit that
+    skips the interpreter's teardown.
+
+    Why: Arrow's native thread pools can still be alive when CPython finalizes; destroying them then
+    calls ``std::terminate``, and a command that finished and printed its result dies with SIGABRT
+    ("terminate called without an active exception", apache/arrow#34314).  Everything a command writes
+    is closed (and the audit log fsynced) before :func:`main` returns; log handlers and the standard
+    streams are flushed here.  Python callers use :func:`main`, which returns.
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, a usage error
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a reader that went away; a closed stream
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -98,3 +98,17 @@ def test_the_wheel_installs_only_the_piiscan_package(tmp_path: Path) -> None:
         assert f"piiscan/{folder}/__init__.py" in names
     assert "piiscan/detectors/data/towns_en.txt" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+
+
+def test_the_command_exits_with_its_code_and_everything_it_printed(tmp_path: Path) -> None:
+    # the command line ends with os._exit (no interpreter teardown, where Arrow's threads can abort):
+    # its exit codes and its whole output must survive that
+    text = "\n".join(f"mail ann.lee{i}@example.org now" for i in range(3000))
+    (tmp_path / "notes.txt").write_text(text, encoding="utf-8")
+    proc = run_cli("detect", str(tmp_path / "notes.txt"))
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 3000, proc.stderr
+    assert run_cli("--help").returncode == 0
+    usage = run_cli("scan", "--no-such-option")
+    assert usage.returncode == 2 and "unrecognized arguments" in usage.stderr
+    missing = run_cli("lookup", "--index", str(tmp_path / "none"), "--email", "a@example.com")
+    assert missing.returncode == 1 and missing.stderr.startswith("piiscan: error:")
