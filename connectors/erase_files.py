@@ -11,8 +11,11 @@ by :data:`~piiscan.connectors.erasers.REDACTION` and the text is encoded back: b
 character per byte sequence and reversible, so every byte outside the matched values stays as it
 was (line endings, quoting of other cells, escapes elsewhere in a JSON line).
 
-Only uncompressed text, log, CSV, TSV, JSONL/NDJSON and JSON files are rewritten; any other format
-(PDF, workbooks, Word documents, e-mail, archives, Parquet, HTML, gzip) gets a manual reason.
+Text, log, CSV, TSV, JSONL/NDJSON and JSON files are rewritten so; Parquet files cell by cell through
+pyarrow (:func:`_redact_parquet`: the same schema, key-value metadata, row groups and codecs, every
+other cell checked equal); any of them gzip-compressed by decompressing, rewriting the content and
+compressing again with the original header's time stamp and name (:func:`_redact_gzip`).  Any other
+format (PDF, workbooks, Word documents, e-mail, archives, HTML) gets a manual reason.
 
 A redact action's ``after`` is the hash of the file with the spans of *all* the redact actions
 passed to :meth:`inspect` together applied, so an item's redact actions must be inspected and
@@ -25,6 +28,7 @@ The whole item is held in memory while it is inspected or rewritten.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import itertools
 import json
@@ -32,11 +36,15 @@ import os
 import re
 import stat
 import tempfile
+import zlib
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from piiscan.connectors.base import ItemProblem, ItemRef, SourceError, TableBatch, TextChunk, WorkUnit, locator_json
 from piiscan.connectors.erasers import REDACTION, ActionResult, Digest, EraseAction, Eraser, Inspection, Outcome, Span
@@ -47,15 +55,14 @@ from piiscan.connectors.formats.jsondoc import records
 from piiscan.connectors.formats.jsonpath import ROOT, child, scalar_text
 from piiscan.connectors.local import path_from_url
 
-#: Formats whose files are rewritten; everything else is erased by hand.
-REWRITABLE = frozenset({"text", "csv", "tsv", "jsonl", "json"})
+#: Formats whose files are rewritten (as they are, or gzip-compressed); everything else is erased by hand.
+REWRITABLE = frozenset({"text", "csv", "tsv", "jsonl", "json", "parquet"})
 _LABELS = {
     "pdf": "PDF",
     "xlsx": "Excel workbook",
     "docx": "Word document",
     "eml": "E-mail message",
     "mbox": "Mailbox",
-    "parquet": "Parquet file",
     "html": "HTML",
     "zip": "ZIP archive",
     "tar": "TAR archive",
@@ -83,6 +90,10 @@ def redact_bytes(data: bytes, name: str, spans: Sequence[Span], unit_bytes: int 
     entry = _classify(data, name)
     if not spans:
         return data
+    if entry.compression == "gzip":
+        return _redact_gzip(data, name, spans)
+    if entry.fmt == "parquet":
+        return _redact_parquet(data, entry, spans)
     bom = len(BOM) if data.startswith(BOM) else 0
     try:
         text, encoding = data[bom:].decode(UTF8), UTF8
@@ -99,18 +110,7 @@ def redact_bytes(data: bytes, name: str, spans: Sequence[Span], unit_bytes: int 
         if value != seen[key, span.field]:
             raise Unredactable(f"cannot map the finding at {_where(span)} to the file's bytes; erase by hand")
         ranges.append(_raw_range(chars, span))
-    merged: list[list[int]] = []
-    for start, end in sorted(ranges):
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    pieces, pos = [], 0
-    for start, end in merged:
-        pieces += [text[pos:start], REDACTION]
-        pos = end
-    pieces.append(text[pos:])
-    new = "".join(pieces)
+    new = _replace_ranges(text, ranges)
     body = new.encode(UTF8) if encoding == UTF8 else new.translate(_TO_LATIN1).encode("latin-1")
     return data[:bom] + body
 
@@ -136,12 +136,136 @@ def _classify(data: bytes, name: str) -> ItemRef:
     entry = next(iter(InMemoryFile(name, data).enumerate()))
     if isinstance(entry, ItemProblem):
         raise Unredactable(f"file is not read as text ({entry.reason}); erase by hand")
-    if entry.compression:
-        raise Unredactable("gzip-compressed files cannot be rewritten safely; erase by hand")
     if entry.fmt not in REWRITABLE:
         label = _LABELS.get(entry.fmt, entry.fmt.upper() + " file")
         raise Unredactable(f"{label} cannot be rewritten safely; erase by hand")
     return entry
+
+
+# -- compressed and columnar files ------------------------------------------------------------------
+
+#: gzip header flags (RFC 1952): a file name (FNAME) and extra fields (FEXTRA) are kept on rewrite.
+_FEXTRA, _FNAME = 0x04, 0x08
+
+
+def _gzip_header(data: bytes) -> tuple[int, bytes | None]:
+    """(mtime, original file name) of a gzip member's header, kept so a rewrite changes only the content."""
+    if len(data) < 10 or data[:2] != b"\x1f\x8b":
+        raise Unredactable("not a gzip file; erase by hand")
+    flags, mtime = data[3], int.from_bytes(data[4:8], "little")
+    pos = 10
+    if flags & _FEXTRA:
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "little")
+    name = None
+    if flags & _FNAME:
+        end = data.find(b"\0", pos)
+        name = data[pos:end] if end >= 0 else None
+    return mtime, name
+
+
+def _redact_gzip(data: bytes, name: str, spans: Sequence[Span]) -> bytes:
+    """Decompress, redact the content as the format inside (``name`` without ``.gz``), compress again with
+    the original header's time stamp and file name.  A gzip item is never split into units by a scan."""
+    mtime, stored_name = _gzip_header(data)
+    try:
+        inner = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise Unredactable(f"gzip file cannot be decompressed ({type(exc).__name__}); erase by hand") from None
+    redacted = redact_bytes(inner, name[: -len(".gz")], spans, unit_bytes=len(inner) + 1)
+    out = io.BytesIO()
+    filename = stored_name.decode("latin-1") if stored_name else ""
+    with gzip.GzipFile(filename=filename, mode="wb", fileobj=out, mtime=mtime) as zipped:
+        zipped.write(redacted)
+    return out.getvalue()
+
+
+def _redact_parquet(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> bytes:
+    """The Parquet file with each span's characters in its string cell replaced by REDACTION, written
+    again with the same Arrow schema (and its key-value metadata), the same row groups (each of the
+    same rows) and each column's codec; every other cell is compared with the original before the
+    bytes are returned.  A span in a column that is not a plain string column (a number, a nested or
+    flattened struct field) cannot be redacted in place and is manual."""
+    seen = _seen_values(data, entry, spans)
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        table = parquet.read(use_threads=False)
+    except (pa.ArrowException, OSError):
+        raise Unredactable("Parquet file cannot be read; erase by hand") from None
+    cuts: dict[str, dict[int, list[tuple[int, int]]]] = {}
+    for span in spans:
+        key = locator_json(span.locator)
+        row, column = span.locator.get("row"), span.field
+        if (key, column) not in seen or not isinstance(row, int) or column is None:
+            raise Unredactable(f"finding at {_where(span)} not found in the file any more; re-scan and re-plan")
+        index = table.schema.get_field_index(column)
+        kind = table.schema.field(index).type if index >= 0 else None
+        if kind is not None and pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if kind is None or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise Unredactable(f"finding at {_where(span)} is not in a string column; erase by hand")
+        value = table.column(index)[row - 1].as_py()
+        if value != seen[key, column] or not 0 <= span.start < span.end <= len(value):
+            raise Unredactable(f"cannot map the finding at {_where(span)} to the file's cells; erase by hand")
+        cuts.setdefault(column, {}).setdefault(row - 1, []).append((span.start, span.end))
+    for column, rows in cuts.items():
+        index = table.schema.get_field_index(column)
+        values = table.column(index).to_pylist()
+        for row, ranges in rows.items():
+            values[row] = _replace_ranges(values[row], ranges)
+        table = table.set_column(
+            index, table.schema.field(index), pa.array(values, type=table.schema.field(index).type)
+        )
+    metadata = parquet.metadata
+    codecs: dict[str, str] = {}
+    if metadata.num_row_groups:
+        group = metadata.row_group(0)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            codecs[chunk.path_in_schema] = "none" if chunk.compression == "UNCOMPRESSED" else chunk.compression.lower()
+    out = io.BytesIO()
+    with pq.ParquetWriter(out, table.schema, compression=codecs or "snappy", version=metadata.format_version) as writer:
+        offset = 0
+        for g in range(metadata.num_row_groups):
+            group_rows = metadata.row_group(g).num_rows
+            writer.write_table(table.slice(offset, group_rows), row_group_size=max(group_rows, 1))
+            offset += group_rows
+    written = out.getvalue()
+    _check_parquet(parquet, written, cuts)
+    return written
+
+
+def _check_parquet(original: pq.ParquetFile, written: bytes, cuts: dict[str, dict[int, list[tuple[int, int]]]]) -> None:
+    """The rewrite holds the same schema, row groups and cells as the original but for the redacted ones."""
+    again = pq.ParquetFile(io.BytesIO(written))
+    before, after = original.read(use_threads=False), again.read(use_threads=False)
+    same_groups = [original.metadata.row_group(g).num_rows for g in range(original.metadata.num_row_groups)] == [
+        again.metadata.row_group(g).num_rows for g in range(again.metadata.num_row_groups)
+    ]
+    if not same_groups or before.schema != after.schema or before.num_rows != after.num_rows:
+        raise Unredactable("Parquet rewrite does not keep the file's schema and row groups; erase by hand")
+    for name in before.schema.names:
+        if name not in cuts and not before.column(name).equals(after.column(name)):
+            raise Unredactable("Parquet rewrite changed another column; erase by hand")
+    for name, rows in cuts.items():
+        old, new = before.column(name).to_pylist(), after.column(name).to_pylist()
+        if any(o != n for r, (o, n) in enumerate(zip(old, new, strict=True)) if r not in rows):
+            raise Unredactable("Parquet rewrite changed another row; erase by hand")
+
+
+def _replace_ranges(value: str, ranges: list[tuple[int, int]]) -> str:
+    """``value`` with the (merged) character ranges replaced by REDACTION."""
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces, pos = [], 0
+    for start, end in merged:
+        pieces += [value[pos:start], REDACTION]
+        pos = end
+    pieces.append(value[pos:])
+    return "".join(pieces)
 
 
 def _seen_values(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> dict[tuple[str, str | None], str]:

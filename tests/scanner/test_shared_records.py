@@ -11,6 +11,7 @@ ahead (an intent before every action, reconciled after a crash between the chang
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import sqlite3
@@ -23,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import REPO, lookup_json, run_cli
@@ -278,20 +280,32 @@ def test_the_agent_named_next_to_alices_phone_is_a_third_party(bundled: tuple[Pa
 
 def test_the_bundled_example_is_erased_on_the_first_apply(bundled: tuple[Path, Path], tmp_path: Path) -> None:
     estate, index = bundled
-    plan, out = None, None
     plan_path = tmp_path / "plan.json"
+    files_before = {p.relative_to(estate).as_posix(): p.read_bytes() for p in estate.rglob("*") if p.is_file()}
+    newsletter = pq.read_table(estate / "files/analytics/newsletter.parquet")
+    export_lines = gzip.decompress((estate / "files/crm/customers_export.jsonl.gz").read_bytes()).splitlines()
     code, _, text = _cli(index, "erase", "--email", ALICE, "--plan", str(plan_path))
     assert code == 0, text
     plan = json.loads(plan_path.read_text())
-    manual = {a["item"] for a in plan["actions"] if a["action"] == "manual"}
-    assert manual == {"files/analytics/newsletter.parquet", "files/crm/customers_export.jsonl.gz"}
+    assert [a for a in plan["actions"] if a["action"] == "manual"] == []  # Parquet and gzip are rewritten too
     code, out, text = _cli(index, "erase", "--apply", str(plan_path), "--yes")
-    assert code == 3, text  # the two documented manual actions are still pending
-    counts = out["apply"]["counts"]
-    assert "failed" not in counts and "refused" not in counts, out["apply"]
-    assert counts == {"done": len(plan["actions"]) - 2, "manual": 2}
-    still = {r["item"] for r in out["verify"]["results"] if r["status"] != "erased"}
-    assert still == manual
+    assert code == 0, text
+    assert out["apply"]["counts"] == {"done": len(plan["actions"])}, out["apply"]
+    assert {r["status"] for r in out["verify"]["results"]} == {"erased"}
+    # every file the plan does not name is byte-identical (crm.sqlite's tables are the plan's rows)
+    planned_items = {a["item"] for a in plan["actions"]} | {"crm.sqlite"}
+    for name, data in files_before.items():
+        if name not in planned_items:
+            assert (estate / name).read_bytes() == data, name
+    # in the rewritten files, every row or line but Alice's is equal
+    after = pq.read_table(estate / "files/analytics/newsletter.parquet")
+    assert after.schema == newsletter.schema and after.num_rows == newsletter.num_rows
+    changed = [i for i, (a, b) in enumerate(zip(newsletter.to_pylist(), after.to_pylist(), strict=True)) if a != b]
+    assert [newsletter.column("email")[i].as_py().casefold() for i in changed] == [ALICE]
+    assert after.column("email")[changed[0]].as_py() == "[erased]"
+    lines = gzip.decompress((estate / "files/crm/customers_export.jsonl.gz").read_bytes()).splitlines()
+    differing = [(a, b) for a, b in zip(export_lines, lines, strict=True) if a != b]
+    assert len(differing) == 1 and ALICE.encode() in differing[0][0].lower() and ALICE.encode() not in differing[0][1]
     line = next(
         text for text in (estate / "files/logs/app-2026-11-02.log").read_text().splitlines() if "chat-37647" in text
     )
