@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from piiscan._version import __version__
 from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from piiscan.app.request_kinds import OUTCOMES, REQUEST_TYPES
 from piiscan.scanner.config import LOG_FORMATS, ConfigError, ScanConfig, load_config
 
 if TYPE_CHECKING:  # loaded by cmd_detect only: it pulls in the detectors' libraries
@@ -155,6 +156,7 @@ def _add_dsar(sub: Subcommands) -> None:
     dsar.add_argument(
         "--no-ner", dest="ner", action="store_false", default=None, help="--export: redact without PERSON NER"
     )
+    dsar.add_argument("--request", metavar="ID", help="a request of the register (piiscan request): recorded there")
     _common(dsar)
 
 
@@ -175,6 +177,11 @@ def _add_erase(sub: Subcommands) -> None:
     erase.add_argument("--yes", action="store_true", help="with --apply: really change the sources")
     erase.add_argument("--no-verify", dest="verify_after", action="store_false", help="with --apply --yes: skip it")
     erase.add_argument("--request-id", help="your ticket/request id, recorded in the plan and the audit log")
+    erase.add_argument(
+        "--request",
+        metavar="ID",
+        help="with --plan: a request of the register (piiscan request); every step is recorded",
+    )
     _reach_args(erase)
     erase.add_argument(
         "--rescan-changed", action="store_true", help="rescan items changed since the scan, then plan (else: stale)"
@@ -182,6 +189,39 @@ def _add_erase(sub: Subcommands) -> None:
     erase.add_argument("--audit-log", type=Path, help="append-only audit log (default: INDEX/audit/erasure.jsonl)")
     erase.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     _common(erase)
+
+
+def _add_request(sub: Subcommands) -> None:
+
+    request = sub.add_parser(
+        "request",
+        help="the request register: data-subject requests, their deadlines and what was done for them",
+        description="Requests are kept beside the index (INDEX/requests/), append-only.  A request is due one "
+        "month after receipt; 'extend' adds two months once, with a reason (Art. 12(3)).  'dsar --request ID' "
+        "and 'erase --plan ... --request ID' record their steps in it.  'list --overdue' exits 3 when a "
+        "request is overdue (for cron).",
+    )
+    actions = request.add_subparsers(dest="request_action", required=True)
+    opened = actions.add_parser("open", help="record a new request")
+    opened.add_argument("--type", dest="request_type", required=True, choices=REQUEST_TYPES)
+    _identifier_args(opened)
+    opened.add_argument("--id", dest="request_id", help="the request's id (default REQ-YYYYMMDD-xxxxxx)")
+    opened.add_argument("--received", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="default: today")
+    opened.add_argument("--note", help="free text, without personal data")
+    listed = actions.add_parser("list", help="every request, with its due date")
+    listed.add_argument("--overdue", action="store_true", help="only the overdue ones; exit 3 if there are any")
+    listed.add_argument("--open", dest="open_only", action="store_true", help="only requests not closed")
+    show = actions.add_parser("show", help="one request and everything done for it")
+    extend = actions.add_parser("extend", help="add two months to the deadline, once (Art. 12(3))")
+    extend.add_argument("--reason", required=True, help="why (the person must be told); no personal data")
+    close = actions.add_parser("close", help="close a request")
+    close.add_argument("--outcome", choices=OUTCOMES, default="completed")
+    close.add_argument("--note", help="free text, without personal data")
+    for action in (show, extend, close):
+        action.add_argument("id", metavar="ID")
+    for action in (opened, listed, show, extend, close):
+        action.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+        _common(action)
 
 
 def _add_detect(sub: Subcommands) -> None:
@@ -262,8 +302,8 @@ def _add_compact(sub: Subcommands) -> None:
 
 #: The subcommands in the order ``piiscan --help`` lists them.
 SUBCOMMANDS = (
-    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_detect, _add_scans, _add_diff, _add_config, _add_audit,
-    _add_compact,
+    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_request, _add_detect, _add_scans, _add_diff, _add_config,
+    _add_audit, _add_compact,
 )  # fmt: skip
 
 
@@ -473,7 +513,7 @@ def cmd_dsar(args: argparse.Namespace, config: ScanConfig) -> int:
     if args.ner is not None:  # --export's redaction
         config = replace(config, detectors=replace(config.detectors, ner=args.ner))
     answer = _workspace(config).access_report(
-        queries, args.out, linked=hops > 0, depth=depth, max_hops=hops, export=args.export
+        queries, args.out, linked=hops > 0, depth=depth, max_hops=hops, export=args.export, request_id=args.request
     )
     print(answer.paths["json"])
     print(answer.paths["html"])
@@ -496,10 +536,18 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
     from piiscan.reports.render import render_json
 
     workspace = _workspace(config)
+    if args.request is not None and args.plan is None:
+        raise UsageError("--request goes with --plan (apply and verify are recorded through the plan)")
+    if args.request is not None and args.request_id is not None:
+        raise UsageError("--request and --request-id name the same thing: give one")
     if args.plan is not None:
+        request_id = args.request_id
+        if args.request is not None:
+            workspace.register.load(args.request)  # it must exist in the register
+            request_id = args.request
         plan = workspace.plan_erasure(
             _queries(args, config),
-            request_id=args.request_id,
+            request_id=request_id,
             linked=args.linked,
             depth=_depth(args),
             max_hops=_max_hops(args),
@@ -518,6 +566,54 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
     ok = outputs.pop("ok")
     print(render_json(outputs) if args.format == "json" else render_erase_results(outputs, audit_log.location))
     return EXIT_OK if ok else EXIT_INCOMPLETE
+
+
+def cmd_request(args: argparse.Namespace, config: ScanConfig) -> int:
+    from piiscan.reports.render import render_json, render_table
+
+    workspace = _workspace(config)
+    register = workspace.register
+    today = dt.date.today()
+    action = args.request_action
+    if action == "open":
+        request = workspace.open_request(
+            _queries(args, config), args.request_type, received=args.received, request_id=args.request_id,
+            note=args.note,
+        )  # fmt: skip
+    elif action == "extend":
+        request = register.extend(args.id, args.reason)
+    elif action == "close":
+        request = register.close(args.id, args.outcome, args.note)
+    elif action == "show":
+        request = register.load(args.id)
+    else:
+        requests = register.all()
+        if args.open_only:
+            requests = [r for r in requests if r.status != "closed"]
+        if args.overdue:
+            requests = [r for r in requests if r.overdue(today)]
+        rows = [r.to_dict(today) for r in requests]
+        if args.format == "json":
+            print(render_json({"requests": rows}))
+        else:
+            columns = [("request_id", "REQUEST"), ("type", "TYPE"), ("status", "STATUS"), ("received", "RECEIVED"),
+                       ("due", "DUE"), ("days_left", "DAYS LEFT"), ("overdue", "OVERDUE")]  # fmt: skip
+            print(render_table([{**r, "overdue": "yes" if r["overdue"] else ""} for r in rows], columns))
+        return EXIT_INCOMPLETE if args.overdue and requests else EXIT_OK
+    shown = request.to_dict(today)
+    if args.format == "json":
+        print(render_json(shown))
+        return EXIT_OK
+    outcome = f" ({shown['outcome']})" if shown["outcome"] else ""
+    late = "; OVERDUE" if shown["overdue"] else ""
+    print(f"{shown['request_id']}: {shown['type']}, {shown['status']}{outcome}; received {shown['received']}, "
+          f"due {shown['due']}{late}")  # fmt: skip
+    print("subject: " + ", ".join(f"{i['entity_type']} {i['preview']}" for i in shown["subject"]))
+    for event in shown["events"]:
+        what = event.get("action") or event["event"]
+        extra = event.get("reason") or event.get("outcome") or ""
+        print(f"  {event['time']}  {event['actor']}  {what}" + (f": {extra}" if extra else ""))
+    return EXIT_OK
 
 
 def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -657,6 +753,7 @@ COMMANDS = {
     "lookup": cmd_lookup,
     "dsar": cmd_dsar,
     "erase": cmd_erase,
+    "request": cmd_request,
     "detect": cmd_detect,
     "compact": cmd_compact,
     "audit": cmd_audit,
@@ -668,6 +765,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     from piiscan.app.erasure import PlanError
+    from piiscan.app.request_kinds import RequestError
     from piiscan.index.keys import HmacKeyError
     from piiscan.index.store import IndexLayoutError
 
@@ -685,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"piiscan {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (ConfigError, HmacKeyError, IndexLayoutError, PlanError, OSError) as exc:
+    except (ConfigError, HmacKeyError, IndexLayoutError, PlanError, RequestError, OSError) as exc:
         print(f"piiscan: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

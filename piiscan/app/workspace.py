@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from piiscan.app import erasure
 from piiscan.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE  # noqa: F401 - re-exported for scripts
 from piiscan.app.export import write_export
+from piiscan.app.requests import Register, Request, RequestError
 from piiscan.detectors.canonical import canonical_value
 from piiscan.detectors.identifiers import mask_value
 from piiscan.index.keys import SubjectHasher, load_key
@@ -106,9 +107,13 @@ class Workspace:
         depth: int = DEFAULT_DEPTH,
         max_hops: int | None = None,
         export: bool = False,
+        request_id: str | None = None,
     ) -> AccessReport:
         """Write the Art. 15 answer into ``out``: report.json and report.html, and with ``export`` the Art. 20
-        bundle export.zip of the subject's records fetched live from the sources (personal data, mode 0600)."""
+        bundle export.zip of the subject's records fetched live from the sources (personal data, mode 0600).
+        With ``request_id`` (a request of the register, for this subject) the answer is recorded there."""
+        if request_id is not None:
+            self.request_for(request_id, subject)
 
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         hasher = SubjectHasher(self.key)
@@ -120,7 +125,39 @@ class Workspace:
         paths = {"json": folder / "report.json", "html": folder / "report.html"}
         write_private(paths["json"], render_dsar_json(report))
         write_private(paths["html"], render_dsar_html(report))
+        if request_id is not None:
+            details: dict[str, Any] = {"paths": {k: str(v) for k, v in paths.items()}, "summary": report["summary"]}
+            if bundle is not None:
+                details["export"] = str(bundle.path)
+            self.register.record(request_id, "access_report", details)
         return AccessReport(report, paths, bundle)
+
+    # -- the request register ------------------------------------------------------------------------
+    @property
+    def register(self) -> Register:
+        """The requests recorded beside this index (``INDEX/requests/``)."""
+        return Register.of_index(str(self.config.index), self.config.endpoint_url)
+
+    def open_request(self, subject: list[Query], request_type: str, **options: Any) -> Request:
+        """Record a request (``received``, ``request_id``, ``note``); its due date is a month after receipt."""
+        return self.register.open(SubjectHasher(self.key), subject, request_type, **options)
+
+    def request_for(self, request_id: str, subject: list[Query]) -> Request:
+        """The request, checked to be about ``subject`` (one identifier in common) and still open."""
+        request = self.register.load(request_id)
+        hasher = SubjectHasher(self.key)
+        keys = {hasher.subject_key(q.entity_type, q.normalised) for q in subject}
+        if not keys & {i["key"] for i in request.subject}:
+            raise RequestError(f"the identifiers given are not those of request {request_id}'s subject")
+        if request.status == "closed":
+            raise RequestError(f"request {request_id} is closed")
+        return request
+
+    def _record_plan_step(self, plan: dict[str, Any], action: str, details: dict[str, Any]) -> None:
+        """An erasure step, recorded in the register when the plan belongs to one of its requests."""
+        request_id = plan.get("request_id")
+        if request_id and self.register.store.files(request_id):
+            self.register.record(request_id, action, {"plan_id": plan["plan_id"], **details})
 
     def plan_erasure(
         self,
@@ -135,6 +172,8 @@ class Workspace:
         """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
         first with ``rescan_changed``, else their actions are marked stale."""
 
+        if request_id is not None and self.register.store.files(request_id):
+            self.request_for(request_id, subject)  # a request of the register: this subject's, and open
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         options: dict[str, Any] = {"linked": hops > 0, "depth": depth, "max_hops": hops}
         plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
@@ -147,6 +186,7 @@ class Workspace:
             )
         if path is not None:
             erasure.write_plan(plan, Path(path))
+        self._record_plan_step(plan, "erasure_plan", {"path": str(path) if path else None, **plan["summary"]})
         return plan
 
     def apply_erasure(
@@ -165,9 +205,12 @@ class Workspace:
         audit = audit_log if isinstance(audit_log, erasure.AuditLog) else erasure.audit_log_for(self.config, audit_log)
         applied = erasure.apply_plan(plan, self.key, self.config, yes=yes, audit=audit)
         out: dict[str, Any] = {"apply": applied.to_dict(), "ok": applied.ok}
+        if yes:
+            self._record_plan_step(plan, "erasure_apply", {"counts": out["apply"]["counts"], "ok": applied.ok})
         if yes and verify:
             verified = erasure.verify_plan(plan, self.key, self.config, audit=audit)
             out["verify"], out["ok"] = verified.to_dict(), applied.ok and verified.ok
+            self._record_plan_step(plan, "erasure_verify", {"counts": out["verify"]["counts"], "ok": verified.ok})
         return out
 
     def verify_erasure(
@@ -176,6 +219,7 @@ class Workspace:
         plan = self._plan(plan)
         audit = audit_log if isinstance(audit_log, erasure.AuditLog) else erasure.audit_log_for(self.config, audit_log)
         verified = erasure.verify_plan(plan, self.key, self.config, audit=audit)
+        self._record_plan_step(plan, "erasure_verify", {"counts": verified.counts, "ok": verified.ok})
         return {"verify": verified.to_dict(), "ok": verified.ok}
 
     def _plan(self, plan: dict[str, Any] | str | Path) -> dict[str, Any]:
