@@ -192,7 +192,6 @@ def _add_erase(sub: Subcommands) -> None:
 
 
 def _add_request(sub: Subcommands) -> None:
-
     request = sub.add_parser(
         "request",
         help="the request register: data-subject requests, their deadlines and what was done for them",
