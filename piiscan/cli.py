@@ -182,6 +182,11 @@ def _add_erase(sub: Subcommands) -> None:
         metavar="ID",
         help="with --plan: a request of the register (piiscan request); every step is recorded",
     )
+    erase.add_argument(
+        "--override-restriction",
+        metavar="REASON",
+        help="with --plan: plan although a restriction or legal hold stands (the reason is recorded)",
+    )
     _reach_args(erase)
     erase.add_argument(
         "--rescan-changed", action="store_true", help="rescan items changed since the scan, then plan (else: stale)"
@@ -221,6 +226,22 @@ def _add_request(sub: Subcommands) -> None:
     for action in (opened, listed, show, extend, close):
         action.add_argument("--format", choices=["text", "json"], default="text", help="output format")
         _common(action)
+
+
+def _add_restrict(sub: Subcommands) -> None:
+    restrict = sub.add_parser(
+        "restrict",
+        help="restrict processing of a subject's data (Art. 18) or put it under a legal hold; --lift ends it",
+        description="While a restriction or legal hold stands, 'erase' refuses to plan or apply for the subject "
+        "unless --override-restriction REASON is given, and 'lookup' shows it.  Kept in the request register.",
+    )
+    _identifier_args(restrict)
+    restrict.add_argument("--reason", help="why (required to restrict); no personal data")
+    restrict.add_argument("--legal-hold", action="store_true", help="a legal hold rather than an Art. 18 restriction")
+    restrict.add_argument("--lift", action="store_true", help="lift what stands on the subject")
+    restrict.add_argument("--request", metavar="ID", help="a request of the register: recorded there")
+    restrict.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    _common(restrict)
 
 
 def _add_detect(sub: Subcommands) -> None:
@@ -301,8 +322,8 @@ def _add_compact(sub: Subcommands) -> None:
 
 #: The subcommands in the order ``piiscan --help`` lists them.
 SUBCOMMANDS = (
-    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_request, _add_detect, _add_scans, _add_diff, _add_config,
-    _add_audit, _add_compact,
+    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_request, _add_restrict, _add_detect, _add_scans, _add_diff,
+    _add_config, _add_audit, _add_compact,
 )  # fmt: skip
 
 
@@ -467,6 +488,7 @@ def _queries(args: argparse.Namespace, config: ScanConfig):
 
 
 def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
+    from piiscan.app.requests import Register
     from piiscan.index.keys import SubjectHasher, load_key
     from piiscan.index.lookup import lookup
     from piiscan.reports.render import render_json, render_lookup_table
@@ -478,10 +500,13 @@ def cmd_lookup(args: argparse.Namespace, config: ScanConfig) -> int:
     depth = _depth(args)
     related = args.related or args.depth is not None
     hops = _max_hops(args)
-    result = lookup(
-        index, SubjectHasher(key), queries, linked=hops > 0, related=related, depth=depth, max_hops=hops
-    ).to_dict()
+    found = lookup(index, SubjectHasher(key), queries, linked=hops > 0, related=related, depth=depth, max_hops=hops)
+    found.restrictions = Register.of_index(str(config.index), config.endpoint_url).standing(SubjectHasher(key), queries)
+    result = found.to_dict()
     print(render_json(result) if args.format == "json" else render_lookup_table(result))
+    for entry in result["restrictions"] if args.format != "json" else ():
+        print(f"RESTRICTED ({entry['kind'].replace('_', ' ')} since {entry['time'][:10]}): {entry['entity_type']} "
+              f"{entry['preview']}: {entry['reason']}")  # fmt: skip
     return EXIT_OK
 
 
@@ -552,6 +577,7 @@ def cmd_erase(args: argparse.Namespace, config: ScanConfig) -> int:
             max_hops=_max_hops(args),
             rescan_changed=args.rescan_changed,
             path=args.plan,
+            override_restriction=args.override_restriction,
         )
         print(render_json(plan["summary"]) if args.format == "json" else render_erase_plan(plan, args.plan))
         return EXIT_OK
@@ -612,6 +638,29 @@ def cmd_request(args: argparse.Namespace, config: ScanConfig) -> int:
         what = event.get("action") or event["event"]
         extra = event.get("reason") or event.get("outcome") or ""
         print(f"  {event['time']}  {event['actor']}  {what}" + (f": {extra}" if extra else ""))
+    return EXIT_OK
+
+
+def cmd_restrict(args: argparse.Namespace, config: ScanConfig) -> int:
+    from piiscan.reports.render import render_json
+
+    workspace = _workspace(config)
+    queries = _queries(args, config)
+    if args.lift:
+        entries = workspace.lift_restriction(queries, reason=args.reason, request_id=args.request)
+        verb = "lifted"
+    else:
+        if not args.reason:
+            raise UsageError("restrict needs --reason (why processing is restricted)")
+        kind = "legal_hold" if args.legal_hold else "restriction"
+        entries = workspace.restrict(queries, args.reason, kind, request_id=args.request)
+        verb = "stands"
+    if args.format == "json":
+        print(render_json({"status": verb, "entries": entries}))
+    else:
+        for entry in entries:
+            print(f"{entry['kind'].replace('_', ' ')} {verb}: {entry['entity_type']} {entry['preview']}"
+                  f" (since {entry['time'][:10]}: {entry['reason']})")  # fmt: skip
     return EXIT_OK
 
 
@@ -753,6 +802,7 @@ COMMANDS = {
     "dsar": cmd_dsar,
     "erase": cmd_erase,
     "request": cmd_request,
+    "restrict": cmd_restrict,
     "detect": cmd_detect,
     "compact": cmd_compact,
     "audit": cmd_audit,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from piiscan.app.requests import Register
 from piiscan.app.workspace import queries_for
 from piiscan.detectors.engine import DetectionEngine
 from piiscan.index.keys import SubjectHasher, load_key
@@ -100,7 +101,10 @@ def lookup(
     key = load_key(cfg.key_file, create=False, endpoint_url=cfg.endpoint_url)
     store.check_key(key)
     hops = max_hops if linked else 0
-    return lookup_index(store, SubjectHasher(key), queries, linked=linked, related=related, depth=depth, max_hops=hops)
+    hasher = SubjectHasher(key)
+    result = lookup_index(store, hasher, queries, linked=linked, related=related, depth=depth, max_hops=hops)
+    result.restrictions = Register.of_index(str(cfg.index), cfg.endpoint_url).standing(hasher, queries)
+    return result
 
 
 def audit(

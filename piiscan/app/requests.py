@@ -40,6 +40,11 @@ ANSWER_WITHIN = relativedelta(months=1)
 EXTENSION = relativedelta(months=2)
 #: Where the register lives, inside the index's storage.
 REQUESTS_FOLDER = "requests"
+#: Restrictions and legal holds, per subject key, inside the register (never a request id: ids start
+#: with a letter or a digit).
+RESTRICTIONS_FOLDER = "_restrictions"
+#: What can stand on a subject's data and block changes to it.
+HOLD_KINDS = ("restriction", "legal_hold")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -193,22 +198,103 @@ class Register:
         return request
 
     def all(self) -> list[Request]:
-        ids = sorted({self.store.relative(p).split("/", 1)[0] for p in self.store.files()})
+        ids = sorted({self.store.relative(p).split("/", 1)[0] for p in self.store.files()} - {RESTRICTIONS_FOLDER})
         return [self.load(i) for i in ids]
+
+    # -- restriction (Art. 18) and legal holds ----------------------------------------------------------
+    def restrict(
+        self,
+        hasher: SubjectHasher,
+        subject: Sequence[Query],
+        reason: str,
+        kind: str = "restriction",
+        request_id: str | None = None,
+        actor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Mark the subject's identifiers restricted (Art. 18) or under a legal hold: erasure (and every
+        other change to their data) is refused until it is lifted or explicitly overridden."""
+        if kind not in HOLD_KINDS:
+            raise RequestError(f"unknown kind {kind!r} (one of {', '.join(HOLD_KINDS)})")
+        if not reason or not reason.strip():
+            raise RequestError(f"a {kind.replace('_', ' ')} needs a reason (--reason)")
+        reason = self._checked(reason, "reason") or ""
+        if request_id is not None:
+            self._check_subject(request_id, hasher, subject)
+        for query in subject:
+            key = hasher.subject_key(query.entity_type, query.normalised)
+            self._write_event(
+                (RESTRICTIONS_FOLDER, key), "restricted", actor, key=key, entity_type=query.entity_type,
+                preview=query.preview, kind=kind, reason=reason, request_id=request_id,
+            )  # fmt: skip
+        if request_id is not None:
+            self._append(request_id, "action", actor, action=kind, details={"reason": reason})
+        return self.standing(hasher, subject)
+
+    def lift(
+        self,
+        hasher: SubjectHasher,
+        subject: Sequence[Query],
+        reason: str | None = None,
+        request_id: str | None = None,
+        actor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Lift what stands on the subject's identifiers; returns what was lifted."""
+        standing = self.standing(hasher, subject)
+        if not standing:
+            raise RequestError("no restriction or legal hold stands on these identifiers")
+        reason = self._checked(reason, "reason")
+        for entry in standing:
+            self._write_event(
+                (RESTRICTIONS_FOLDER, entry["key"]), "lifted", actor, key=entry["key"], reason=reason,
+                request_id=request_id,
+            )  # fmt: skip
+        if request_id is not None:
+            self._append(request_id, "action", actor, action="lift", details={"reason": reason})
+        return standing
+
+    def standing(self, hasher: SubjectHasher, subject: Sequence[Query]) -> list[dict[str, Any]]:
+        """The restrictions and legal holds standing on any of the subject's identifiers: for each, the
+        last ``restricted`` event of an identifier whose last event is not ``lifted``."""
+        return self.standing_on([hasher.subject_key(q.entity_type, q.normalised) for q in subject])
+
+    def standing_on(self, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """:meth:`standing` for subject keys (a plan holds keys, not values)."""
+        out = []
+        for key in dict.fromkeys(keys):
+            events = [json.loads(self.store.read_bytes(self.store.relative(p)))
+                      for p in self.store.files(RESTRICTIONS_FOLDER, key)]  # fmt: skip
+            if events and events[-1]["event"] == "restricted":
+                last = events[-1]
+                out.append({k: last.get(k) for k in ("key", "entity_type", "preview", "kind", "reason", "time",
+                                                     "request_id", "actor")})  # fmt: skip
+        return out
+
+    def _check_subject(self, request_id: str, hasher: SubjectHasher, subject: Sequence[Query]) -> Request:
+        """The request, checked to be about ``subject`` (one identifier in common) and still open."""
+        request = self.load(request_id)
+        keys = {hasher.subject_key(q.entity_type, q.normalised) for q in subject}
+        if not keys & {i["key"] for i in request.subject}:
+            raise RequestError(f"the identifiers given are not those of request {request_id}'s subject")
+        if request.status == "closed":
+            raise RequestError(f"request {request_id} is closed")
+        return request
 
     # -- storage ----------------------------------------------------------------------------------
     def _append(self, request_id: str, event: str, actor: str | None, **values: Any) -> None:
-        """One new event file, ``<seq>-<event>.json``, created exclusively (a concurrent writer takes the next)."""
+        self._write_event((request_id,), event, actor, request_id=request_id, **values)
+
+    def _write_event(self, folder: tuple[str, ...], event: str, actor: str | None, **values: Any) -> None:
+        """One new event file, ``<seq>-<event>.json`` in ``folder``, created exclusively (a concurrent writer
+        takes the next number)."""
         entry = {
             "event": event,
-            "request_id": request_id,
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "actor": actor or _actor(),
             **{k: v for k, v in values.items() if v is not None},
         }
         data = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        seq = len(self.store.files(request_id))
-        while not self.store.create_exclusive(data, request_id, f"{seq + 1:06d}-{event}.json", mode=0o600):
+        seq = len(self.store.files(*folder))
+        while not self.store.create_exclusive(data, *folder, f"{seq + 1:06d}-{event}.json", mode=0o600):
             seq += 1
 
     def _checked(self, text: str | None, what: str) -> str | None:

@@ -56,6 +56,16 @@ def queries_for(identifiers: Iterable[tuple[str, str]], config: ScanConfig) -> l
     return queries
 
 
+def _blocked(standing: list[dict[str, Any]], what: str) -> str:
+    """Why a change to a restricted subject's data is refused, in one line without personal data."""
+    first = standing[0]
+    kind = str(first["kind"]).replace("_", " ")
+    return (
+        f"{what} refused: a {kind} stands on {first['entity_type']} {first['preview']} since {first['time'][:10]} "
+        f"({first['reason']}); lift it, or override with a recorded reason (--override-restriction)"
+    )
+
+
 @dataclass
 class AccessReport:
     """What :meth:`Workspace.access_report` wrote: the report data, its files, and the export (if asked for)."""
@@ -97,7 +107,9 @@ class Workspace:
     ) -> dict[str, Any]:
 
         hasher = SubjectHasher(self.key)
-        return lookup(self.index, hasher, subject, linked=linked, related=related, depth=depth).to_dict()
+        result = lookup(self.index, hasher, subject, linked=linked, related=related, depth=depth)
+        result.restrictions = self.restrictions(subject)
+        return result.to_dict()
 
     def access_report(
         self,
@@ -144,14 +156,18 @@ class Workspace:
 
     def request_for(self, request_id: str, subject: list[Query]) -> Request:
         """The request, checked to be about ``subject`` (one identifier in common) and still open."""
-        request = self.register.load(request_id)
-        hasher = SubjectHasher(self.key)
-        keys = {hasher.subject_key(q.entity_type, q.normalised) for q in subject}
-        if not keys & {i["key"] for i in request.subject}:
-            raise RequestError(f"the identifiers given are not those of request {request_id}'s subject")
-        if request.status == "closed":
-            raise RequestError(f"request {request_id} is closed")
-        return request
+        return self.register._check_subject(request_id, SubjectHasher(self.key), subject)
+
+    def restrict(self, subject: list[Query], reason: str, kind: str = "restriction", **options: Any) -> list[dict]:
+        """Restrict processing of the subject's data (Art. 18) or put it under a legal hold (``kind``)."""
+        return self.register.restrict(SubjectHasher(self.key), subject, reason, kind, **options)
+
+    def lift_restriction(self, subject: list[Query], **options: Any) -> list[dict]:
+        return self.register.lift(SubjectHasher(self.key), subject, **options)
+
+    def restrictions(self, subject: list[Query]) -> list[dict[str, Any]]:
+        """What stands on the subject's identifiers (restrictions, legal holds)."""
+        return self.register.standing(SubjectHasher(self.key), subject)
 
     def _record_plan_step(self, plan: dict[str, Any], action: str, details: dict[str, Any]) -> None:
         """An erasure step, recorded in the register when the plan belongs to one of its requests."""
@@ -168,12 +184,16 @@ class Workspace:
         max_hops: int | None = None,
         rescan_changed: bool = False,
         path: str | Path | None = None,
+        override_restriction: str | None = None,
     ) -> dict[str, Any]:
         """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
         first with ``rescan_changed``, else their actions are marked stale."""
 
         if request_id is not None and self.register.store.files(request_id):
             self.request_for(request_id, subject)  # a request of the register: this subject's, and open
+        standing = self.restrictions(subject)
+        if standing and not (override_restriction and override_restriction.strip()):
+            raise RequestError(_blocked(standing, "erasure"))
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         options: dict[str, Any] = {"linked": hops > 0, "depth": depth, "max_hops": hops}
         plan = erasure.plan_erasure(self.index, self.key, subject, self.config, request_id=request_id, **options)
@@ -184,9 +204,15 @@ class Workspace:
             plan = erasure.plan_erasure(
                 self.index, self.key, subject, self.config, request_id=plan["request_id"], **options
             )
+        if standing:
+            reason = self.register._checked(override_restriction, "override reason")
+            plan["restriction_override"] = {"reason": reason, "standing": standing}
         if path is not None:
             erasure.write_plan(plan, Path(path))
-        self._record_plan_step(plan, "erasure_plan", {"path": str(path) if path else None, **plan["summary"]})
+        details = {"path": str(path) if path else None, **plan["summary"]}
+        if standing:
+            details["restriction_override"] = plan["restriction_override"]["reason"]
+        self._record_plan_step(plan, "erasure_plan", details)
         return plan
 
     def apply_erasure(
@@ -202,6 +228,9 @@ class Workspace:
         failed or the subject's data is still present (the CLI's exit code 3).
         """
         plan = self._plan(plan)
+        standing = self.register.standing_on(plan["subject"]["subject_keys"])
+        if standing and yes and not plan.get("restriction_override"):
+            raise RequestError(_blocked(standing, "erasure"))  # restricted after the plan was written
         audit = audit_log if isinstance(audit_log, erasure.AuditLog) else erasure.audit_log_for(self.config, audit_log)
         applied = erasure.apply_plan(plan, self.key, self.config, yes=yes, audit=audit)
         out: dict[str, Any] = {"apply": applied.to_dict(), "ok": applied.ok}

@@ -74,6 +74,9 @@ class LookupResult:
     ambiguous_identifiers: list[dict[str, Any]] = field(default_factory=list)
     #: who each finding of the subject's records belongs to (None without ``linked``)
     attribution: Attribution | None = None
+    #: restrictions and legal holds standing on the subject (filled in by the application layer, which
+    #: keeps the request register; the index knows nothing of them)
+    restrictions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -89,6 +92,7 @@ class LookupResult:
             "locations": self.locations,
             "linked_identifiers": self.linked_identifiers,
             "ambiguous_identifiers": self.ambiguous_identifiers,
+            "restrictions": self.restrictions,
             "counts": {
                 "locations": len(self.locations),
                 "items": len({(loc["source"], loc["item"]) for loc in self.locations}),

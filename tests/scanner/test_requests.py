@@ -151,3 +151,50 @@ def test_a_request_opened_worked_and_closed_through_the_command_line(tmp_path: P
     cli(index, "request", "open", "--type", "access", "--email", ALICE, "--id", "LATE-1", "--received", "2026-01-02")
     code, out, _ = cli(index, "request", "list", "--overdue")
     assert code == 3 and "LATE-1" in out and "TICKET-9" not in out  # for cron: non-zero when something is overdue
+
+
+# -- restriction (Art. 18) and legal holds ----------------------------------------------------------------
+def test_a_restriction_stands_until_lifted_and_needs_a_reason(tmp_path: Path) -> None:
+    register = register_at(tmp_path)
+    with pytest.raises(RequestError, match="needs a reason"):
+        register.restrict(HASHER, SUBJECT, "")
+    with pytest.raises(RequestError, match="unknown kind"):
+        register.restrict(HASHER, SUBJECT, "audit", kind="freeze")
+    (standing,) = register.restrict(HASHER, SUBJECT, "accuracy contested")
+    assert (standing["kind"], standing["reason"], standing["preview"]) == (
+        "restriction",
+        "accuracy contested",
+        "a**********@e******.com",
+    )
+    register.restrict(HASHER, SUBJECT, "litigation", kind="legal_hold")
+    assert [s["kind"] for s in register.standing(HASHER, SUBJECT)] == ["legal_hold"]  # the latest stands
+    assert register.lift(HASHER, SUBJECT, reason="settled")[0]["kind"] == "legal_hold"
+    assert register.standing(HASHER, SUBJECT) == []
+    with pytest.raises(RequestError, match="no restriction"):
+        register.lift(HASHER, SUBJECT)
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "index" / "requests").rglob("*.json"))
+    assert b"alice" not in stored
+    assert register.all() == []  # restrictions are not requests
+
+
+def test_erasure_waits_while_a_restriction_stands(tmp_path: Path) -> None:
+    estate, index = tmp_path / "E", tmp_path / "index"
+    shutil.copytree(REPO / "examples" / "estate", estate)
+    run_cli("scan", str(estate), "--index", str(index), "--quiet", check=True)
+    early = tmp_path / "early.json"
+    assert cli(index, "erase", "--email", ALICE, "--plan", str(early))[0] == 0  # planned before the restriction
+    code, out, err = cli(index, "restrict", "--email", ALICE, "--reason", "accuracy contested")
+    assert code == 0 and out.startswith("restriction stands: EMAIL_ADDRESS a"), err
+    plan = tmp_path / "plan.json"
+    code, _, err = cli(index, "erase", "--email", ALICE, "--plan", str(plan))
+    assert code == 1 and "erasure refused: a restriction stands" in err and ALICE not in err
+    assert not plan.exists()
+    code, _, err = cli(index, "erase", "--apply", str(early), "--yes")
+    assert code == 1 and "erasure refused" in err  # a plan made before the restriction is refused too
+    code, out, _ = cli(index, "lookup", "--email", ALICE, "--format", "json")
+    assert [r["reason"] for r in json.loads(out)["restrictions"]] == ["accuracy contested"]
+    code, _, err = cli(index, "erase", "--email", ALICE, "--plan", str(plan), "--override-restriction", "court order")
+    assert code == 0, err
+    assert json.loads(plan.read_text())["restriction_override"]["reason"] == "court order"
+    assert cli(index, "restrict", "--email", ALICE, "--lift")[0] == 0
+    assert cli(index, "erase", "--email", ALICE, "--plan", str(tmp_path / "after.json"))[0] == 0
