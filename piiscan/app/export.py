@@ -450,6 +450,8 @@ def _manifest(
         },
         "files": files,
         "sources": sources,
+        # a restriction or legal hold standing on the subject (the report's, from the register)
+        "restrictions": report.get("restrictions", []),
         "redacted_third_party": dict(sorted(counts.items())),
         "totals": {
             "files": len(files),

@@ -130,6 +130,7 @@ class Workspace:
         hops = (DEFAULT_MAX_HOPS if max_hops is None else max_hops) if linked else 0
         hasher = SubjectHasher(self.key)
         report = build_report(self.index, hasher, subject, linked=hops > 0, depth=depth, max_hops=hops)
+        report["restrictions"] = self.restrictions(subject)  # what stands on the subject (the register's)
         folder = private_dir(out)
         bundle = None
         if export:  # adds report["export"], so before the report is written

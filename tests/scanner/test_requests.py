@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,21 @@ def test_erasure_waits_while_a_restriction_stands(tmp_path: Path) -> None:
     assert json.loads(plan.read_text())["restriction_override"]["reason"] == "court order"
     assert cli(index, "restrict", "--email", ALICE, "--lift")[0] == 0
     assert cli(index, "erase", "--email", ALICE, "--plan", str(tmp_path / "after.json"))[0] == 0
+
+
+def test_the_access_report_shows_a_restriction(tmp_path: Path) -> None:
+    estate, index = tmp_path / "E", tmp_path / "index"
+    shutil.copytree(REPO / "examples" / "estate", estate)
+    run_cli("scan", str(estate), "--index", str(index), "--quiet", check=True)
+    out = tmp_path / "answer"
+    assert cli(index, "dsar", "--email", ALICE, "--out", str(out))[0] == 0
+    assert json.loads((out / "report.json").read_text())["restrictions"] == []
+    assert 'id="restrictions"' not in (out / "report.html").read_text()
+    assert cli(index, "restrict", "--email", ALICE, "--reason", "litigation 2026-14", "--legal-hold")[0] == 0
+    assert cli(index, "dsar", "--email", ALICE, "--out", str(out), "--export")[0] == 0
+    (standing,) = json.loads((out / "report.json").read_text())["restrictions"]
+    with zipfile.ZipFile(out / "export.zip") as bundle:
+        assert json.loads(bundle.read("manifest.json"))["restrictions"] == [standing]
+    assert (standing["kind"], standing["reason"]) == ("legal_hold", "litigation 2026-14")
+    page = (out / "report.html").read_text()
+    assert 'id="restrictions"' in page and "legal hold" in page and "litigation 2026-14" in page
