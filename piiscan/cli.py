@@ -735,6 +735,7 @@ EXIT_AUDIT_FAILED = 3
 
 
 def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
+    from piiscan.app.requests import Register
     from piiscan.index.retention import RetentionError, parse_as_of
     from piiscan.reports.audit import build_audit, parse_fail_on
     from piiscan.reports.audit_render import render_audit_json, render_audit_text, write_audit
@@ -748,7 +749,8 @@ def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
             parse_fail_on(expression)
         except ValueError as exc:
             raise UsageError(f"--fail-on: {exc}") from exc
-    audit = build_audit(_open_index(config), config.retention, config.audit, as_of, args.fail_on)
+    restricted = Register.of_index(str(config.index), config.endpoint_url).restricted_since()
+    audit = build_audit(_open_index(config), config.retention, config.audit, as_of, args.fail_on, restricted)
     write_audit(audit, args.out)
     print(render_audit_json(audit) if args.format == "json" else render_audit_text(audit, args.out))
     return EXIT_AUDIT_FAILED if audit["failed"] else EXIT_OK

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -93,8 +93,10 @@ def build_audit(
     settings: AuditSettings,
     as_of: dt.date | None = None,
     fail_on: Sequence[str] = (),
+    restricted: Mapping[str, dt.date] | None = None,
 ) -> dict[str, Any]:
-    """The audit as plain data (see docs/audit.md)."""
+    """The audit as plain data (see docs/audit.md).  ``restricted``: subject key -> the date a restriction
+    or legal hold began (the request register's, passed in by the application layer)."""
     as_of = as_of or settings.as_of or dt.datetime.now(dt.UTC).date()
     thresholds = [parse_fail_on(e) for e in (fail_on or settings.fail_on)]
     occ = live_occurrences(index)
@@ -109,6 +111,7 @@ def build_audit(
     special = _special_categories(groups, settings)
     stale = _stale(latest, as_of, settings.stale_days)
     problems = _problems(latest)
+    restricted_processing = _restricted_processing(occ, current, restricted or {})
     metrics = {
         "retention-violations": sum(v["records"] for v in retention["violations"]),
         "retention-items": len({(v["source"], v["item"]) for v in retention["violations"]}),
@@ -119,6 +122,7 @@ def build_audit(
         "stale-items": len(stale),
         "failed-items": sum(p["status"] in ("failed", "partial") for p in problems),
         "skipped-items": sum(p["status"] == "skipped" for p in problems),
+        "restricted-processing": len(restricted_processing),
     }
     checks = [
         {"expression": str(t), "metric": t.metric, "value": metrics[t.metric], "triggered": t.holds(metrics[t.metric])}
@@ -151,10 +155,52 @@ def build_audit(
         "duplication": duplication,
         "special_categories": special,
         "stale": stale,
+        "restricted_processing": restricted_processing,
         "problems": problems,
         "fail_on": checks,
         "failed": any(c["triggered"] for c in checks),
     }
+
+
+def _restricted_processing(
+    occ: pa.Table, current: dict[tuple[str, str], dict[str, Any]], restricted: Mapping[str, dt.date]
+) -> list[dict[str, Any]]:
+    """Where a restricted subject's data was written or changed on or after the restriction began: a
+    record dated then, or an item modified since.  Why: Art. 18 lets restricted data be stored, not
+    otherwise processed; a new record of the person (a marketing export made after the restriction)
+    is processing to stop.  One row per item and subject key, without values."""
+    if not restricted or not occ.num_rows:
+        return []
+    picked = occ.filter(pc.is_in(occ.column("subject_key"), value_set=pa.array(sorted(restricted))))
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in picked.to_pylist():
+        since = restricted[row["subject_key"]]
+        mtime = current.get((row["source"], row["item"]), {}).get("mtime")
+        modified = mtime.date() if isinstance(mtime, dt.datetime) else None
+        dated = row["record_date"]
+        if not ((dated is not None and dated >= since) or (modified is not None and modified >= since)):
+            continue
+        entry = found.setdefault(
+            (row["source"], row["item"], row["subject_key"]),
+            {
+                "source": row["source"],
+                "item": row["item"],
+                "subject_key": row["subject_key"],
+                "restricted_since": since.isoformat(),
+                "item_modified": modified.isoformat() if modified else None,
+                "latest_record_date": None,
+                "entity_types": set(),
+                "occurrences": 0,
+            },
+        )
+        entry["entity_types"].add(row["entity_type"])
+        entry["occurrences"] += 1
+        if dated is not None and dated >= since:
+            entry["latest_record_date"] = max(filter(None, [entry["latest_record_date"], dated.isoformat()]))
+    return [
+        {**e, "entity_types": sorted(e["entity_types"])}
+        for e in sorted(found.values(), key=lambda e: (e["source"], e["item"], e["subject_key"]))
+    ]
 
 
 def _problems(latest: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:

@@ -116,7 +116,9 @@ def audit(
 ) -> AuditResult:
     """The data-minimisation audit of the index (retention, unexpected places, duplication, staleness)."""
     cfg = settings(config, index, **overrides)
-    report = build_audit(open_index(cfg.index, cfg.endpoint_url), cfg.retention, cfg.audit, as_of, list(fail_on))
+    restricted = Register.of_index(str(cfg.index), cfg.endpoint_url).restricted_since()
+    store = open_index(cfg.index, cfg.endpoint_url)
+    report = build_audit(store, cfg.retention, cfg.audit, as_of, list(fail_on), restricted)
     return AuditResult(bool(report["failed"]), str(report.get("as_of", "")), report)
 
 

@@ -269,6 +269,11 @@ class Register:
                                                      "request_id", "actor")})  # fmt: skip
         return out
 
+    def restricted_since(self) -> dict[str, dt.date]:
+        """Every subject key with a restriction or legal hold standing, and the date it began (the audit's)."""
+        keys = {self.store.relative(p).split("/")[1] for p in self.store.files(RESTRICTIONS_FOLDER)}
+        return {e["key"]: dt.date.fromisoformat(e["time"][:10]) for e in self.standing_on(sorted(keys))}
+
     def _check_subject(self, request_id: str, hasher: SubjectHasher, subject: Sequence[Query]) -> Request:
         """The request, checked to be about ``subject`` (one identifier in common) and still open."""
         request = self.load(request_id)

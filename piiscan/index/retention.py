@@ -368,6 +368,7 @@ METRICS = {
     "stale-items": "items whose current scan is older than stale_days",
     "failed-items": "items that failed (or failed part-way) in their latest scan",
     "skipped-items": "items skipped in their latest scan",
+    "restricted-processing": "locations where a restricted subject's data was written or changed since the restriction",
 }
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,

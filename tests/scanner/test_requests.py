@@ -217,3 +217,23 @@ def test_the_access_report_shows_a_restriction(tmp_path: Path) -> None:
     assert (standing["kind"], standing["reason"]) == ("legal_hold", "litigation 2026-14")
     page = (out / "report.html").read_text()
     assert 'id="restrictions"' in page and "legal hold" in page and "litigation 2026-14" in page
+
+
+def test_the_audit_lists_a_restricted_subjects_data_written_after_the_restriction(tmp_path: Path) -> None:
+    estate, index = tmp_path / "E", tmp_path / "index"
+    shutil.copytree(REPO / "examples" / "estate", estate)
+    run_cli("scan", str(estate), "--index", str(index), "--quiet", check=True)
+    out = tmp_path / "audit"
+    assert cli(index, "audit", "--out", str(out), "--fail-on", "restricted-processing>0")[0] == 0
+    assert json.loads((out / "audit.json").read_text())["restricted_processing"] == []
+    assert cli(index, "restrict", "--email", ALICE, "--reason", "accuracy contested")[0] == 0
+    # after the restriction, a marketing export is written with her address in it, and rescanned
+    (estate / "files" / "marketing.csv").write_text(f"email,segment\n{ALICE},spring\nzed@example.org,spring\n")
+    run_cli("scan", str(estate), "--index", str(index), "--quiet", check=True)
+    code, _, err = cli(index, "audit", "--out", str(out), "--fail-on", "restricted-processing>0")
+    assert code == 3, err  # for cron, like every other --fail-on metric
+    audit = json.loads((out / "audit.json").read_text())
+    places = {r["item"] for r in audit["restricted_processing"]}
+    assert "files/marketing.csv" in places
+    assert all(r["restricted_since"] == dt.date.today().isoformat() for r in audit["restricted_processing"])
+    assert "files/marketing.csv" in (out / "audit.html").read_text() and ALICE not in (out / "audit.json").read_text()
