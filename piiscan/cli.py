@@ -244,6 +244,26 @@ def _add_restrict(sub: Subcommands) -> None:
     _common(restrict)
 
 
+def _add_suppress(sub: Subcommands) -> None:
+    suppress = sub.add_parser(
+        "suppress",
+        help="objections (Art. 21): export the suppression list as keyed hashes; match a mailing list against it",
+        description="The subjects of objection requests (piiscan request open --type objection) are the "
+        "suppression list.  'export' writes their identifiers' keyed hashes (no plain value); 'match' reads a "
+        "CSV list where it runs (with the same HMAC key) and writes it back with a 'suppressed' column.",
+    )
+    actions = suppress.add_subparsers(dest="suppress_action", required=True)
+    export = actions.add_parser("export", help="write the suppression list (JSON lines of keyed hashes)")
+    export.add_argument("--out", type=Path, required=True, help="the file to write (mode 0600)")
+    match = actions.add_parser("match", help="mark the rows of a CSV list whose subject objected")
+    match.add_argument("list", type=Path, metavar="LIST.csv", help="the mailing list (personal data: read here only)")
+    match.add_argument("--column", required=True, help="the column holding the identifier")
+    match.add_argument("--type", dest="entity_type", default="EMAIL_ADDRESS", help="its type (default EMAIL_ADDRESS)")
+    match.add_argument("--out", type=Path, required=True, help="the list with a 'suppressed' column (mode 0600)")
+    for action in (export, match):
+        _common(action)
+
+
 def _add_detect(sub: Subcommands) -> None:
     detect = sub.add_parser("detect", help="run the detectors on text without indexing it")
     detect.add_argument("input", nargs="?", default="-", help="text file, or - for stdin")
@@ -322,8 +342,8 @@ def _add_compact(sub: Subcommands) -> None:
 
 #: The subcommands in the order ``piiscan --help`` lists them.
 SUBCOMMANDS = (
-    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_request, _add_restrict, _add_detect, _add_scans, _add_diff,
-    _add_config, _add_audit, _add_compact,
+    _add_scan, _add_lookup, _add_dsar, _add_erase, _add_request, _add_restrict, _add_suppress, _add_detect,
+    _add_scans, _add_diff, _add_config, _add_audit, _add_compact,
 )  # fmt: skip
 
 
@@ -664,6 +684,38 @@ def cmd_restrict(args: argparse.Namespace, config: ScanConfig) -> int:
     return EXIT_OK
 
 
+def cmd_suppress(args: argparse.Namespace, config: ScanConfig) -> int:
+    import csv
+    import io
+
+    from piiscan.index.storage import write_private
+
+    workspace = _workspace(config)
+    if args.suppress_action == "export":
+        entries = workspace.suppression_list()
+        write_private(args.out, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries))
+        print(f"{args.out}: {len(entries)} identifier(s) of subjects who objected, as keyed hashes")
+        return EXIT_OK
+    try:
+        text = args.list.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OSError(f"{args.list}: cannot read ({type(exc).__name__})") from None
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    if rows and args.column not in rows[0]:
+        raise UsageError(f"{args.list}: no column '{args.column}'")
+    marks = workspace.suppressed(args.entity_type.upper(), [r.get(args.column) or "" for r in rows])
+    out = io.StringIO(newline="")
+    fields = [*(rows[0].keys() if rows else [args.column]), "suppressed"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row, mark in zip(rows, marks, strict=True):
+        writer.writerow({**row, "suppressed": "" if mark is None else str(mark).lower()})
+    write_private(args.out, out.getvalue())
+    print(f"{args.out}: {sum(m is True for m in marks)} of {len(rows)} row(s) to suppress"
+          f" ({sum(m is None for m in marks)} without a valid {args.entity_type.upper()})")  # fmt: skip
+    return EXIT_OK
+
+
 def _read_detect_input(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.input == "-":
         raw = sys.stdin.read()
@@ -749,8 +801,12 @@ def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
             parse_fail_on(expression)
         except ValueError as exc:
             raise UsageError(f"--fail-on: {exc}") from exc
-    restricted = Register.of_index(str(config.index), config.endpoint_url).restricted_since()
-    audit = build_audit(_open_index(config), config.retention, config.audit, as_of, args.fail_on, restricted)
+    register = Register.of_index(str(config.index), config.endpoint_url)
+    objected = {k: dt.date.fromisoformat(v["since"]) for k, v in register.objections().items()}
+    index = _open_index(config)
+    audit = build_audit(
+        index, config.retention, config.audit, as_of, args.fail_on, register.restricted_since(), objected
+    )
     write_audit(audit, args.out)
     print(render_audit_json(audit) if args.format == "json" else render_audit_text(audit, args.out))
     return EXIT_AUDIT_FAILED if audit["failed"] else EXIT_OK
@@ -805,6 +861,7 @@ COMMANDS = {
     "erase": cmd_erase,
     "request": cmd_request,
     "restrict": cmd_restrict,
+    "suppress": cmd_suppress,
     "detect": cmd_detect,
     "compact": cmd_compact,
     "audit": cmd_audit,

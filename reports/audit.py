@@ -94,9 +94,11 @@ def build_audit(
     as_of: dt.date | None = None,
     fail_on: Sequence[str] = (),
     restricted: Mapping[str, dt.date] | None = None,
+    objected: Mapping[str, dt.date] | None = None,
 ) -> dict[str, Any]:
     """The audit as plain data (see docs/audit.md).  ``restricted``: subject key -> the date a restriction
-    or legal hold began (the request register's, passed in by the application layer)."""
+    or legal hold began (the request register's, passed in by the application layer); ``objected``: subject
+    key -> the date an objection (Art. 21, e.g. to direct marketing) was received."""
     as_of = as_of or settings.as_of or dt.datetime.now(dt.UTC).date()
     thresholds = [parse_fail_on(e) for e in (fail_on or settings.fail_on)]
     occ = live_occurrences(index)
@@ -112,6 +114,7 @@ def build_audit(
     stale = _stale(latest, as_of, settings.stale_days)
     problems = _problems(latest)
     restricted_processing = _restricted_processing(occ, current, restricted or {})
+    objections_held = _objections_held(occ, objected or {})
     metrics = {
         "retention-violations": sum(v["records"] for v in retention["violations"]),
         "retention-items": len({(v["source"], v["item"]) for v in retention["violations"]}),
@@ -123,6 +126,7 @@ def build_audit(
         "failed-items": sum(p["status"] in ("failed", "partial") for p in problems),
         "skipped-items": sum(p["status"] == "skipped" for p in problems),
         "restricted-processing": len(restricted_processing),
+        "objections-held": len(objections_held),
     }
     checks = [
         {"expression": str(t), "metric": t.metric, "value": metrics[t.metric], "triggered": t.holds(metrics[t.metric])}
@@ -156,6 +160,7 @@ def build_audit(
         "special_categories": special,
         "stale": stale,
         "restricted_processing": restricted_processing,
+        "objections_held": objections_held,
         "problems": problems,
         "fail_on": checks,
         "failed": any(c["triggered"] for c in checks),
@@ -200,6 +205,29 @@ def _restricted_processing(
     return [
         {**e, "entity_types": sorted(e["entity_types"])}
         for e in sorted(found.values(), key=lambda e: (e["source"], e["item"], e["subject_key"]))
+    ]
+
+
+def _objections_held(occ: pa.Table, objected: Mapping[str, dt.date]) -> list[dict[str, Any]]:
+    """Every item (and field) still holding the data of a subject who objected (Art. 21): a mailing list,
+    an export, a CRM table.  Why: an objection to direct marketing must reach every list it is sent
+    from; which of these items are such lists is for a person to judge, so all are listed."""
+    if not objected or not occ.num_rows:
+        return []
+    picked = occ.filter(pc.is_in(occ.column("subject_key"), value_set=pa.array(sorted(objected))))
+    found: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for row in picked.to_pylist():
+        entry = found.setdefault(
+            (row["source"], row["item"], row["field"]),
+            {"source": row["source"], "item": row["item"], "field": row["field"], "subjects": set(),
+             "entity_types": set(), "occurrences": 0},
+        )  # fmt: skip
+        entry["subjects"].add(row["subject_key"])
+        entry["entity_types"].add(row["entity_type"])
+        entry["occurrences"] += 1
+    return [
+        {**e, "subjects": len(e["subjects"]), "entity_types": sorted(e["entity_types"])}
+        for e in sorted(found.values(), key=lambda e: (e["source"], e["item"], e["field"] or ""))
     ]
 
 

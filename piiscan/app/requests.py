@@ -274,6 +274,22 @@ class Register:
         keys = {self.store.relative(p).split("/")[1] for p in self.store.files(RESTRICTIONS_FOLDER)}
         return {e["key"]: dt.date.fromisoformat(e["time"][:10]) for e in self.standing_on(sorted(keys))}
 
+    def objections(self) -> dict[str, dict[str, Any]]:
+        """Every subject key of an objection request (Art. 21) that was not refused or withdrawn: the
+        suppression list, with the request and the date received.  Why from the register: an objection
+        is a request like any other, and the subject's keys are already there, hashed."""
+        out: dict[str, dict[str, Any]] = {}
+        for request in self.all():
+            if request.request_type != "objection" or request.outcome in ("refused", "withdrawn"):
+                continue
+            for identifier in request.subject:
+                out.setdefault(
+                    identifier["key"],
+                    {"entity_type": identifier["entity_type"], "preview": identifier["preview"],
+                     "request_id": request.request_id, "since": request.received.isoformat()},
+                )  # fmt: skip
+        return out
+
     def _check_subject(self, request_id: str, hasher: SubjectHasher, subject: Sequence[Query]) -> Request:
         """The request, checked to be about ``subject`` (one identifier in common) and still open."""
         request = self.load(request_id)

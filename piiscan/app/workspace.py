@@ -166,6 +166,22 @@ class Workspace:
     def lift_restriction(self, subject: list[Query], **options: Any) -> list[dict]:
         return self.register.lift(SubjectHasher(self.key), subject, **options)
 
+    def suppression_list(self) -> list[dict[str, Any]]:
+        """The keyed hashes of every identifier of a subject who objected (Art. 21), for mailing systems:
+        no plain value; they match with :meth:`suppressed` (the same canonical form and key)."""
+        return [{"key": k, **v} for k, v in sorted(self.register.objections().items())]
+
+    def suppressed(self, entity_type: str, values: Iterable[str]) -> list[bool | None]:
+        """For each raw value (an e-mail column of a mailing list): whether its subject objected; None for
+        a value that is not a valid identifier of ``entity_type``."""
+        hasher = SubjectHasher(self.key)
+        objected = self.register.objections()
+        out: list[bool | None] = []
+        for value in values:
+            normalised = canonical_value(entity_type, value, self.config.detectors) if value.strip() else None
+            out.append(None if normalised is None else hasher.subject_key(entity_type, normalised) in objected)
+        return out
+
     def restrictions(self, subject: list[Query]) -> list[dict[str, Any]]:
         """What stands on the subject's identifiers (restrictions, legal holds)."""
         return self.register.standing(SubjectHasher(self.key), subject)

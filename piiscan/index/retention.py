@@ -369,6 +369,7 @@ METRICS = {
     "failed-items": "items that failed (or failed part-way) in their latest scan",
     "skipped-items": "items skipped in their latest scan",
     "restricted-processing": "locations where a restricted subject's data was written or changed since the restriction",
+    "objections-held": "locations (items, fields) still holding the data of a subject who objected (Art. 21)",
 }
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,

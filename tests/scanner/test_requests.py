@@ -237,3 +237,35 @@ def test_the_audit_lists_a_restricted_subjects_data_written_after_the_restrictio
     assert "files/marketing.csv" in places
     assert all(r["restricted_since"] == dt.date.today().isoformat() for r in audit["restricted_processing"])
     assert "files/marketing.csv" in (out / "audit.html").read_text() and ALICE not in (out / "audit.json").read_text()
+
+
+# -- objection (Art. 21): the suppression list ------------------------------------------------------------
+def test_an_objection_makes_a_suppression_list_of_hashes_and_the_audit_lists_who_still_holds_it(
+    tmp_path: Path,
+) -> None:
+    estate, index = tmp_path / "E", tmp_path / "index"
+    shutil.copytree(REPO / "examples" / "estate", estate)
+    run_cli("scan", str(estate), "--index", str(index), "--quiet", check=True)
+    assert cli(index, "request", "open", "--type", "objection", "--email", ALICE, "--id", "OBJ-1")[0] == 0
+    listed = tmp_path / "suppress.jsonl"
+    code, out, err = cli(index, "suppress", "export", "--out", str(listed))
+    assert code == 0 and "1 identifier(s)" in out, err
+    (entry,) = [json.loads(line) for line in listed.read_text().splitlines()]
+    assert (entry["entity_type"], entry["request_id"]) == ("EMAIL_ADDRESS", "OBJ-1") and len(entry["key"]) == 32
+    assert b"alice" not in listed.read_bytes().lower() and listed.stat().st_mode & 0o777 == 0o600
+
+    mailing = tmp_path / "mailing.csv"  # the mailing system's list, matched where it is
+    mailing.write_text("name,email\nA,Alice.Smith@Example.com\nB,bob.jones@example.net\nC,not an address\n")
+    marked = tmp_path / "marked.csv"
+    code, out, err = cli(index, "suppress", "match", str(mailing), "--column", "email", "--out", str(marked))
+    assert code == 0 and "1 of 3 row(s) to suppress (1 without a valid EMAIL_ADDRESS)" in out, err
+    assert [line.rsplit(",", 1)[1] for line in marked.read_text().splitlines()] == ["suppressed", "true", "false", ""]
+
+    out_dir = tmp_path / "audit"
+    code, _, err = cli(index, "audit", "--out", str(out_dir), "--fail-on", "objections-held>0")
+    assert code == 3, err
+    held = json.loads((out_dir / "audit.json").read_text())["objections_held"]
+    assert "files/crm/customers.csv" in {h["item"] for h in held}
+    assert all(h["subjects"] == 1 for h in held)
+    assert cli(index, "request", "close", "OBJ-1", "--outcome", "withdrawn")[0] == 0
+    assert cli(index, "audit", "--out", str(out_dir), "--fail-on", "objections-held>0")[0] == 0
