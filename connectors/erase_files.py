@@ -188,7 +188,7 @@ def _redact_parquet(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> bytes
     seen = _seen_values(data, entry, spans)
     try:
         parquet = pq.ParquetFile(io.BytesIO(data))
-        table = parquet.read(use_threads=False)
+        original = table = parquet.read(use_threads=False)
     except (pa.ArrowException, OSError):
         raise Unredactable("Parquet file cannot be read; erase by hand") from None
     cuts: dict[str, dict[int, list[tuple[int, int]]]] = {}
@@ -230,15 +230,17 @@ def _redact_parquet(data: bytes, entry: ItemRef, spans: Sequence[Span]) -> bytes
             writer.write_table(table.slice(offset, group_rows), row_group_size=max(group_rows, 1))
             offset += group_rows
     written = out.getvalue()
-    _check_parquet(parquet, written, cuts)
+    _check_parquet(parquet.metadata, original, written, cuts)
     return written
 
 
-def _check_parquet(original: pq.ParquetFile, written: bytes, cuts: dict[str, dict[int, list[tuple[int, int]]]]) -> None:
+def _check_parquet(
+    metadata: pq.FileMetaData, before: pa.Table, written: bytes, cuts: dict[str, dict[int, list[tuple[int, int]]]]
+) -> None:
     """The rewrite holds the same schema, row groups and cells as the original but for the redacted ones."""
     again = pq.ParquetFile(io.BytesIO(written))
-    before, after = original.read(use_threads=False), again.read(use_threads=False)
-    same_groups = [original.metadata.row_group(g).num_rows for g in range(original.metadata.num_row_groups)] == [
+    after = again.read(use_threads=False)
+    same_groups = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)] == [
         again.metadata.row_group(g).num_rows for g in range(again.metadata.num_row_groups)
     ]
     if not same_groups or before.schema != after.schema or before.num_rows != after.num_rows:

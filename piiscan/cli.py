@@ -802,10 +802,15 @@ def cmd_audit(args: argparse.Namespace, config: ScanConfig) -> int:
         except ValueError as exc:
             raise UsageError(f"--fail-on: {exc}") from exc
     register = Register.of_index(str(config.index), config.endpoint_url)
-    objected = {k: dt.date.fromisoformat(v["since"]) for k, v in register.objections().items()}
     index = _open_index(config)
     audit = build_audit(
-        index, config.retention, config.audit, as_of, args.fail_on, register.restricted_since(), objected
+        index,
+        config.retention,
+        config.audit,
+        as_of,
+        args.fail_on,
+        register.restricted_since(),
+        register.objected_since(),
     )
     write_audit(audit, args.out)
     print(render_audit_json(audit) if args.format == "json" else render_audit_text(audit, args.out))

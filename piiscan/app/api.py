@@ -117,9 +117,10 @@ def audit(
     """The data-minimisation audit of the index (retention, unexpected places, duplication, staleness)."""
     cfg = settings(config, index, **overrides)
     register = Register.of_index(str(cfg.index), cfg.endpoint_url)
-    objected = {k: dt.date.fromisoformat(v["since"]) for k, v in register.objections().items()}
     store = open_index(cfg.index, cfg.endpoint_url)
-    report = build_audit(store, cfg.retention, cfg.audit, as_of, list(fail_on), register.restricted_since(), objected)
+    report = build_audit(
+        store, cfg.retention, cfg.audit, as_of, list(fail_on), register.restricted_since(), register.objected_since()
+    )
     return AuditResult(bool(report["failed"]), str(report.get("as_of", "")), report)
 
 

@@ -117,7 +117,7 @@ class Register:
         request_id = request_id or f"REQ-{received.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
         if not _ID.fullmatch(request_id):
             raise RequestError("a request id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-        if self.store.files(request_id):
+        if self.exists(request_id):
             raise RequestError(f"request {request_id} already exists")
         identifiers = [
             {"entity_type": q.entity_type, "key": hasher.subject_key(q.entity_type, q.normalised), "preview": q.preview}
@@ -131,7 +131,7 @@ class Register:
             subject=identifiers,
             received=received.isoformat(),
             due=(received + ANSWER_WITHIN).isoformat(),
-            note=self._checked(note, "note"),
+            note=self.checked_text(note, "note"),
         )
         return self.load(request_id)
 
@@ -152,7 +152,7 @@ class Register:
                 "person within the first month (Art. 12(3))"
             )
         due = request.due + EXTENSION
-        self._append(request_id, "extended", actor, reason=self._checked(reason, "reason"), due=due.isoformat())
+        self._append(request_id, "extended", actor, reason=self.checked_text(reason, "reason"), due=due.isoformat())
         return self.load(request_id)
 
     def record(self, request_id: str, action: str, details: dict[str, Any], actor: str | None = None) -> None:
@@ -171,10 +171,14 @@ class Register:
         request = self.load(request_id)
         if request.status == "closed":
             raise RequestError(f"request {request_id} is already closed")
-        self._append(request_id, "closed", actor, outcome=outcome, note=self._checked(note, "note"))
+        self._append(request_id, "closed", actor, outcome=outcome, note=self.checked_text(note, "note"))
         return self.load(request_id)
 
     # -- reading ----------------------------------------------------------------------------------
+    def exists(self, request_id: str) -> bool:
+        """Whether the register holds a request of this id (a ticket id from elsewhere may not be one)."""
+        return bool(_ID.fullmatch(request_id)) and bool(self.store.files(request_id))
+
     def load(self, request_id: str) -> Request:
         if not _ID.fullmatch(request_id):
             raise RequestError(f"no request {request_id!r}")
@@ -217,9 +221,9 @@ class Register:
             raise RequestError(f"unknown kind {kind!r} (one of {', '.join(HOLD_KINDS)})")
         if not reason or not reason.strip():
             raise RequestError(f"a {kind.replace('_', ' ')} needs a reason (--reason)")
-        reason = self._checked(reason, "reason") or ""
+        reason = self.checked_text(reason, "reason") or ""
         if request_id is not None:
-            self._check_subject(request_id, hasher, subject)
+            self.check_subject(request_id, hasher, subject)
         for query in subject:
             key = hasher.subject_key(query.entity_type, query.normalised)
             self._write_event(
@@ -242,7 +246,7 @@ class Register:
         standing = self.standing(hasher, subject)
         if not standing:
             raise RequestError("no restriction or legal hold stands on these identifiers")
-        reason = self._checked(reason, "reason")
+        reason = self.checked_text(reason, "reason")
         for entry in standing:
             self._write_event(
                 (RESTRICTIONS_FOLDER, entry["key"]), "lifted", actor, key=entry["key"], reason=reason,
@@ -290,7 +294,11 @@ class Register:
                 )  # fmt: skip
         return out
 
-    def _check_subject(self, request_id: str, hasher: SubjectHasher, subject: Sequence[Query]) -> Request:
+    def objected_since(self) -> dict[str, dt.date]:
+        """:meth:`objections` as subject key -> the date the objection was received (the audit's)."""
+        return {key: dt.date.fromisoformat(entry["since"]) for key, entry in self.objections().items()}
+
+    def check_subject(self, request_id: str, hasher: SubjectHasher, subject: Sequence[Query]) -> Request:
         """The request, checked to be about ``subject`` (one identifier in common) and still open."""
         request = self.load(request_id)
         keys = {hasher.subject_key(q.entity_type, q.normalised) for q in subject}
@@ -318,7 +326,7 @@ class Register:
         while not self.store.create_exclusive(data, *folder, f"{seq + 1:06d}-{event}.json", mode=0o600):
             seq += 1
 
-    def _checked(self, text: str | None, what: str) -> str | None:
+    def checked_text(self, text: str | None, what: str) -> str | None:
         """``text`` unless the identifier detectors find personal data in it (a register keeps none in plain)."""
         if text is None or not text.strip():
             return None
@@ -335,8 +343,3 @@ def _actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in a container
         return "unknown"
-
-
-def overdue(requests: Iterable[Request], today: dt.date | None = None) -> list[Request]:
-    today = today or dt.date.today()
-    return [r for r in requests if r.overdue(today)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,9 +147,10 @@ class Workspace:
         return AccessReport(report, paths, bundle)
 
     # -- the request register ------------------------------------------------------------------------
-    @property
+    @cached_property
     def register(self) -> Register:
-        """The requests recorded beside this index (``INDEX/requests/``)."""
+        """The requests recorded beside this index (``INDEX/requests/``): one per workspace, so its text
+        checker (a detection engine) is built once."""
         return Register.of_index(str(self.config.index), self.config.endpoint_url)
 
     def open_request(self, subject: list[Query], request_type: str, **options: Any) -> Request:
@@ -157,7 +159,7 @@ class Workspace:
 
     def request_for(self, request_id: str, subject: list[Query]) -> Request:
         """The request, checked to be about ``subject`` (one identifier in common) and still open."""
-        return self.register._check_subject(request_id, SubjectHasher(self.key), subject)
+        return self.register.check_subject(request_id, SubjectHasher(self.key), subject)
 
     def restrict(self, subject: list[Query], reason: str, kind: str = "restriction", **options: Any) -> list[dict]:
         """Restrict processing of the subject's data (Art. 18) or put it under a legal hold (``kind``)."""
@@ -189,7 +191,7 @@ class Workspace:
     def _record_plan_step(self, plan: dict[str, Any], action: str, details: dict[str, Any]) -> None:
         """An erasure step, recorded in the register when the plan belongs to one of its requests."""
         request_id = plan.get("request_id")
-        if request_id and self.register.store.files(request_id):
+        if request_id and self.register.exists(request_id):
             self.register.record(request_id, action, {"plan_id": plan["plan_id"], **details})
 
     def plan_erasure(
@@ -206,7 +208,7 @@ class Workspace:
         """The erasure plan (written to ``path`` when given); items changed since the scan are rescanned
         first with ``rescan_changed``, else their actions are marked stale."""
 
-        if request_id is not None and self.register.store.files(request_id):
+        if request_id is not None and self.register.exists(request_id):
             self.request_for(request_id, subject)  # a request of the register: this subject's, and open
         standing = self.restrictions(subject)
         if standing and not (override_restriction and override_restriction.strip()):
@@ -222,7 +224,7 @@ class Workspace:
                 self.index, self.key, subject, self.config, request_id=plan["request_id"], **options
             )
         if standing:
-            reason = self.register._checked(override_restriction, "override reason")
+            reason = self.register.checked_text(override_restriction, "override reason")
             plan["restriction_override"] = {"reason": reason, "standing": standing}
         if path is not None:
             erasure.write_plan(plan, Path(path))
